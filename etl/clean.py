@@ -1,0 +1,167 @@
+"""Pure cleaning functions: raw text in, typed value out (or None), never I/O.
+
+Each parser keeps the raw text beside the parsed value; these functions only
+convert. They return None when the text holds no value of the kind asked, so
+the caller can record a data-quality issue instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+# Every kind of space a PDF-to-text export leaves inside numbers.
+_SPACES = "\u00a0\u202f\u2007\u2009\u200a\u2008 \t"
+_SPACE_RE = re.compile(f"[{_SPACES}]+")
+
+_MULTIPLIERS = {
+    "k€": Decimal(1_000), "keur": Decimal(1_000), "k": Decimal(1_000), "milliers d'euros": Decimal(1_000),
+    "m€": Decimal(1_000_000), "meur": Decimal(1_000_000), "millions d'euros": Decimal(1_000_000),
+    "million d'euros": Decimal(1_000_000), "millions d'€": Decimal(1_000_000), "millions": Decimal(1_000_000),
+    "million": Decimal(1_000_000), "md€": Decimal(1_000_000_000), "milliards d'euros": Decimal(1_000_000_000),
+}
+
+# A number as printed in French documents: groups of digits separated by spaces,
+# points or nothing, an optional decimal part after a comma (or a point followed by 1-2 digits).
+_NUM = r"\d[\d" + _SPACES + r".]*(?:,\d+)?"
+_AMOUNT_RE = re.compile(
+    r"(?P<num>" + _NUM + r")\s*(?P<unit>milliards d['’]euros|millions? d['’](?:euros|€)|milliers d['’]euros|"
+    r"millions?|md€|m€|k€|meur|keur|€|euros?|eur)",
+    re.IGNORECASE,
+)
+
+
+def normalise_text(text: str) -> str:
+    """Strip markdown emphasis and fold exotic spaces to plain ones."""
+    text = text.replace("**", "").replace("__", "")
+    text = text.replace("\u2019", "'")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _to_decimal(num: str) -> Decimal | None:
+    num = _SPACE_RE.sub("", num).strip(".")
+    if not num:
+        return None
+    if "," in num:
+        whole, frac = num.rsplit(",", 1)
+        num = whole.replace(".", "") + "." + frac
+    elif num.count(".") == 1 and len(num.split(".")[1]) in (1, 2):
+        pass  # decimal point: 2.75
+    else:
+        num = num.replace(".", "")  # thousands separator: 1.200.400
+    try:
+        return Decimal(num)
+    except InvalidOperation:
+        return None
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """First euro amount in ``text``, in euros. ``None`` if there is none.
+
+    >>> parse_amount("159 810 €"), parse_amount("**1 170 503 €**"), parse_amount("2,75 millions d'euros")
+    (Decimal('159810'), Decimal('1170503'), Decimal('2750000.00'))
+    """
+    if not text:
+        return None
+    m = _AMOUNT_RE.search(normalise_text(text))
+    if not m:
+        return None
+    value = _to_decimal(m.group("num"))
+    if value is None:
+        return None
+    unit = m.group("unit").lower().replace("’", "'")
+    mult = _MULTIPLIERS.get(unit, Decimal(1))
+    return (value * mult).quantize(Decimal("0.01")) if mult != 1 else value
+
+
+def find_amounts(text: str) -> list[tuple[str, Decimal]]:
+    """All euro amounts in ``text`` as (raw, value) pairs, in order."""
+    out = []
+    for m in _AMOUNT_RE.finditer(normalise_text(text)):
+        v = parse_amount(m.group(0))
+        if v is not None:
+            out.append((m.group(0).strip(), v))
+    return out
+
+
+_RATE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
+def parse_rate(text: str | None) -> Decimal | None:
+    """First percentage in ``text`` as a fraction: ``'50 %'`` -> ``Decimal('0.5')``."""
+    if not text:
+        return None
+    m = _RATE_RE.search(normalise_text(text))
+    if not m:
+        return None
+    return (Decimal(m.group(1).replace(",", ".")) / 100).normalize()
+
+
+_DATE_RE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{2,4})")
+_MONTHS = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+}
+_WORD_DATE_RE = re.compile(r"(?:(\d{1,2})(?:er)?\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
+
+
+def parse_date(text: str | None) -> date | None:
+    """A French date (``01/07/2020``, ``1er juillet 2020``, ``juillet 2020``) as a ``date``."""
+    if not text:
+        return None
+    text = normalise_text(text)
+    m = _DATE_RE.search(text)
+    try:
+        if m:
+            d, mo, y = (int(g) for g in m.groups())
+            if y < 100:
+                y += 2000
+            return date(y, mo, d)
+        m = _WORD_DATE_RE.search(text)
+        if m:
+            return date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1) or 1))
+    except ValueError:
+        return None
+    return None
+
+
+_PERIOD_SPLIT = re.compile(r"\s+[-–—]\s+|\s+au\s+|\s*[–—]\s*")
+
+
+def parse_period(text: str | None) -> tuple[date | None, date | None]:
+    """``'01/07/2020 - 31/12/2021 |'`` -> (2020-07-01, 2021-12-31); stray pipes and dash kinds tolerated."""
+    if not text:
+        return None, None
+    clean = normalise_text(text).replace("|", " ").strip()
+    clean = re.sub(r"^(du|de)\s+", "", clean, flags=re.IGNORECASE)
+    parts = [p for p in _PERIOD_SPLIT.split(clean) if p.strip()]
+    if len(parts) >= 2:
+        return parse_date(parts[0]), parse_date(parts[-1])
+    dates = [parse_date(m.group(0)) for m in _DATE_RE.finditer(clean)]
+    if len(dates) >= 2:
+        return dates[0], dates[-1]
+    return (dates[0] if dates else parse_date(clean)), None
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-as-space form used for name matching."""
+    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("'", " ").replace("’", " ")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def slug(text: str, maxlen: int = 48) -> str:
+    return fold(text).replace(" ", "-")[:maxlen].strip("-")
+
+
+def is_upper_line(line: str, min_letters: int = 3) -> bool:
+    """True for a heading printed in capitals (ignoring digits and punctuation)."""
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < min_letters:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) >= 0.9
