@@ -165,3 +165,10 @@ def is_upper_line(line: str, min_letters: int = 3) -> bool:
         return False
     upper = sum(1 for c in letters if c.isupper())
     return upper / len(letters) >= 0.9
+
+
+def key_slug(text: str) -> str:
+    """A stable identifier part: readable slug plus a short hash of the full text (no truncation clashes)."""
+    import hashlib
+
+    return f"{slug(text, 40)}-{hashlib.sha1(fold(text).encode()).hexdigest()[:6]}"

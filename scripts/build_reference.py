@@ -15,7 +15,6 @@ Writes:
 from __future__ import annotations
 
 import csv
-
 import json
 import lzma
 import sys
@@ -63,12 +62,16 @@ def build_tables() -> dict:
     com_by_id = {}
     geoms: dict[str, list[tuple[str, str]]] = defaultdict(list)
     epci_deps: dict[str, Counter] = defaultdict(Counter)
+    by_id = {c["id"]: c for c in communes}
     for c in communes:
         if c["type"] not in ("COM", "ARM"):
             continue
-        if c["departement_id"] in ("", "\\N"):
+        dep_id = c["departement_id"]
+        if dep_id in ("", "\\N") and c["commune_parent_id"] not in ("", "\\N"):
+            dep_id = by_id[c["commune_parent_id"]]["departement_id"]  # municipal arrondissements
+        if dep_id in ("", "\\N"):
             continue
-        dep = dep_by_id[c["departement_id"]]["code"]
+        dep = dep_by_id[dep_id]["code"]
         epci_code = epcis[c["epci_id"]]["code"] if c["epci_id"] not in ("", "\\N") else ""
         pop = int(c["population_municipale"]) if c["population_municipale"] not in ("", "\\N") else 0
         com_by_id[c["id"]] = c["code"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from etl.clean import fold, slug
+from etl.clean import fold, key_slug, slug
 from etl.models import LocationHint, ParsedDocument, Programme, Project, Source
-from etl.parsers.common import Line, is_caps, nonblank, numbered, strip_md
+from etl.parsers.common import is_caps, nonblank, numbered, strip_md
 
 FAMILY = "avise_guide"
 _HASHTAGS_RE = re.compile(r"^\s*#[^\s#]")
@@ -101,6 +101,6 @@ def parse(text: str, source_file: str) -> ParsedDocument:
         proj.sources["location"] = Source(heading, hn)
         proj.sources["tags"] = Source(tagline, tn)
         proj.location_hints.append(LocationHint(territory, "territory", hn))
-        proj.key = f"{prog.key}-{slug(name, 40)}"
+        proj.key = f"{prog.key}-{key_slug(name)}"
         doc.projects.append(proj)
     return doc

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from etl.clean import fold, parse_amount, parse_rate, slug
+from etl.clean import fold, key_slug, parse_amount, parse_rate, slug
 from etl.models import LocationHint, ParsedDocument, Programme, Project, Source
 from etl.parsers.common import Line, numbered, strip_md
 
@@ -130,7 +130,7 @@ def parse(text: str, source_file: str) -> ParsedDocument:
         doc.programmes.append(call)
         for n, m in supported:
             title, desc = strip_md(m.group(1)), strip_md(m.group(2).replace("[...]", "…"))
-            proj = Project(key=f"{call.key}-{slug(title, 40)}", programme_key=call.key, title=title,
+            proj = Project(key=f"{call.key}-{key_slug(title)}", programme_key=call.key, title=title,
                            status="supported", line_start=n, line_end=n, description=desc)
             lm = re.search(r"(?:Port[ée] par|g[èe]re? par)\s+(l['’]\s?[Aa]ssociation\s+[\w'’\- ]+?|la [A-Z][\w'’\- ]+?|"
                            r"l['’][A-Z][\w'’\- ]+?|[A-Z][\w'’\- ]+?)(?:,| de | le | propose)", desc)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from etl.clean import fold, normalise_text, parse_amount, parse_period, parse_rate, slug
+from etl.clean import fold, key_slug, normalise_text, parse_amount, parse_period, parse_rate, slug
 from etl.models import Issue, LocationHint, ParsedDocument, Programme, Project, Source
-from etl.parsers.common import Line, nonblank, numbered, split_list, strip_md
+from etl.parsers.common import Line, numbered, split_list, strip_md
 
 FAMILY = "fse_sheets"
 MARKER = re.compile(r"^\s*projet cofinanc[ée] par le fse\s*$", re.IGNORECASE | re.MULTILINE)
@@ -130,7 +130,8 @@ def parse(text: str, source_file: str) -> ParsedDocument:
     prog_key = f"fse-{years_txt}" if years_txt else f"fse-{slug(call_name or source_file, 24)}"
     prog = Programme(
         key=prog_key,
-        name=f"Appel à projets FSE {years_txt.replace('-', '–')} « {call_name} »" if call_name else f"Appel à projets FSE {years_txt}",
+        name=(f"Appel à projets FSE {years_txt.replace('-', '–')} « {call_name} »" if call_name
+              else f"Appel à projets FSE {years_txt}"),
         funder="Fonds social européen (FSE)",
         year=year,
         kind="call",
@@ -241,7 +242,7 @@ def parse(text: str, source_file: str) -> ParsedDocument:
                 proj.issues.append(Issue(f"missing_{field_name.split('_')[0] if field_name != 'fse_amount_eur' else 'amount'}"
                                          if field_name not in ("total_budget_eur", "fse_amount_eur") else "missing_amount",
                                          "error", f"no {label} on the sheet", "", field_name))
-        proj.key = f"{prog_key}-{proj.fse_code}" if proj.fse_code else f"{prog_key}-{slug(proj.title, 40)}"
+        proj.key = f"{prog_key}-{proj.fse_code}" if proj.fse_code else f"{prog_key}-{key_slug(proj.title)}"
         doc.projects.append(proj)
     prog.line_end = lines[-1][0] if lines else None
     prog.laureates = len(doc.projects)

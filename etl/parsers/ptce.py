@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from etl.clean import fold, parse_amount, slug
+from etl.clean import fold, key_slug, parse_amount, slug
 from etl.models import Issue, LocationHint, ParsedDocument, Programme, Project, Source
 from etl.parsers.common import (
     EMAIL_RE,
@@ -333,7 +333,7 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
     for k, (lo, s) in enumerate(headers):
         hi = headers[k + 1][0] if k + 1 < len(headers) else eli_start
         proj = _parse_laureate(lines[s:hi], lines[lo:s], prog.key, region_names)
-        proj.key = f"{prog.key}-l-{slug(proj.title, 40)}"
+        proj.key = f"{prog.key}-l-{key_slug(proj.title)}"
         doc.projects.append(proj)
     # Eligible applicants.
     end = next((i for i in range(eli_start, len(lines)) if fold(lines[i][1]) in ("contact presse", "contacts presse")),
@@ -349,7 +349,7 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
     blocks = _split_eligible(eligible_lines, sorted(vocab))
     for b in blocks:
         proj = _parse_eligible(b, prog.key, sorted(vocab))
-        proj.key = f"{prog.key}-e-{slug(proj.title, 40)}"
+        proj.key = f"{prog.key}-e-{key_slug(proj.title)}"
         doc.projects.append(proj)
     n_lau = sum(1 for p in doc.projects if p.status == "laureate")
     n_eli = sum(1 for p in doc.projects if p.status == "eligible")

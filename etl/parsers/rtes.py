@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from etl.clean import find_amounts, fold, slug
+from etl.clean import find_amounts, fold, key_slug, slug
 from etl.models import Issue, LocationHint, ParsedDocument, Programme, Project, Source
 from etl.parsers.common import Line, numbered, split_list, strip_md
 
@@ -146,7 +146,7 @@ def parse(text: str, source_file: str, place_level=None) -> ParsedDocument:
         else:
             proj.issues.append(Issue("missing_authority", "warning", "no local authority named", "", "lead_org"))
         proj.location_hints.append(LocationHint(title + " " + body[:3000], "free_text", tn))
-        proj.key = f"{prog.key}-{k + 1:02d}-{slug(title, 32)}"
+        proj.key = f"{prog.key}-{key_slug(title)}"
         doc.projects.append(proj)
     if toc and len(toc) != len(why):
         doc.issues.append((None, Issue("count_mismatch", "warning",

@@ -1,0 +1,61 @@
+"""Consistency checks on parsed records. They flag, never correct."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from etl.models import Issue, Programme, Project
+
+RATE_TOLERANCE = Decimal("0.005")  # half a percentage point
+ENVELOPE_TOLERANCE = Decimal("0.001")  # 0.1 %
+
+
+def _eur(v: Decimal) -> str:
+    return f"{v:,.0f} €".replace(",", " ")
+
+
+def check_project(p: Project) -> list[Issue]:
+    out: list[Issue] = []
+    budget, fse, grant = p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur
+    for name, v in (("total_budget_eur", budget), ("fse_amount_eur", fse), ("grant_amount_eur", grant)):
+        if v is not None and v < 0:
+            out.append(Issue("negative_amount", "error", f"{name} is negative", str(v), name))
+    if budget is not None and fse is not None and fse > budget:
+        out.append(Issue("fse_exceeds_budget", "error",
+                         f"FSE amount {_eur(fse)} is larger than the total budget {_eur(budget)}",
+                         f"fse={fse}; budget={budget}", "fse_amount_eur"))
+    if budget is not None and grant is not None and grant > budget:
+        out.append(Issue("grant_exceeds_budget", "error",
+                         f"grant {_eur(grant)} is larger than the budget {_eur(budget)}",
+                         f"grant={grant}; budget={budget}", "grant_amount_eur"))
+    if budget and fse is not None and p.fse_rate_stated is not None:
+        computed = fse / budget
+        if abs(computed - p.fse_rate_stated) > RATE_TOLERANCE:
+            out.append(Issue("rate_mismatch", "warning",
+                             f"stated FSE rate {p.fse_rate_stated:.0%} but amount ÷ budget = {computed:.2%}",
+                             f"stated={p.fse_rate_stated}; computed={computed:.4f}", "fse_rate_stated"))
+    if p.start_date and p.end_date and p.end_date < p.start_date:
+        out.append(Issue("end_before_start", "error", f"end date {p.end_date} is before start date {p.start_date}",
+                         f"start={p.start_date}; end={p.end_date}", "end_date"))
+    return out
+
+
+def check_programme(prog: Programme, projects: list[Project]) -> list[Issue]:
+    out: list[Issue] = []
+    grants = [p.grant_amount_eur for p in projects if p.grant_amount_eur is not None
+              and p.status in ("laureate", "funded")]
+    if prog.envelope_eur and grants:
+        total = sum(grants, Decimal(0))
+        gap = abs(total - prog.envelope_eur)
+        if gap > prog.envelope_eur * ENVELOPE_TOLERANCE:
+            out.append(Issue("envelope_mismatch", "warning",
+                             f"grants add up to {_eur(total)}, envelope is {_eur(prog.envelope_eur)} "
+                             f"(gap {_eur(gap)}, {gap / prog.envelope_eur:.2%})",
+                             f"sum={total}; envelope={prog.envelope_eur}", "envelope_eur"))
+    if prog.applications is not None and prog.admissible is not None and prog.admissible > prog.applications:
+        out.append(Issue("funnel_inconsistent", "warning", "more admissible applications than received",
+                         f"applications={prog.applications}; admissible={prog.admissible}", "admissible"))
+    if prog.min_grant_eur is not None and prog.max_grant_eur is not None and prog.min_grant_eur > prog.max_grant_eur:
+        out.append(Issue("grant_range_inverted", "error", "minimum grant above maximum grant",
+                         f"min={prog.min_grant_eur}; max={prog.max_grant_eur}", "min_grant_eur"))
+    return out

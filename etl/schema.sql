@@ -1,0 +1,163 @@
+-- Warehouse schema. Amounts in euros as DECIMAL, rates as fractions, codes as INSEE strings.
+-- Inconsistencies in the sources are not constraints: they are rows of quality_issues.
+
+CREATE TABLE regions (
+    region_code VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL
+);
+
+CREATE TABLE departments (
+    department_code VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    region_code     VARCHAR NOT NULL REFERENCES regions (region_code)
+);
+
+CREATE TABLE source_documents (
+    source_file VARCHAR PRIMARY KEY,
+    family      VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,
+    n_lines     INTEGER NOT NULL,
+    n_records   INTEGER NOT NULL
+);
+
+CREATE TABLE programmes (
+    programme_id       VARCHAR PRIMARY KEY,
+    name               VARCHAR NOT NULL,
+    funder             VARCHAR,
+    year               INTEGER CHECK (year IS NULL OR year BETWEEN 1900 AND 2100),
+    kind               VARCHAR NOT NULL CHECK (kind IN ('call', 'scheme', 'guide', 'collection', 'study', 'import')),
+    envelope_eur       DECIMAL(16, 2) CHECK (envelope_eur IS NULL OR envelope_eur >= 0),
+    applications       INTEGER CHECK (applications IS NULL OR applications >= 0),
+    admissible         INTEGER CHECK (admissible IS NULL OR admissible >= 0),
+    preselected        INTEGER,
+    laureates          INTEGER,
+    supported          INTEGER,
+    eligible_announced INTEGER,
+    min_grant_eur      DECIMAL(16, 2),
+    max_grant_eur      DECIMAL(16, 2),
+    rate_cap           DECIMAL(7, 4),
+    rate_cap_priority  DECIMAL(7, 4),
+    source_file        VARCHAR NOT NULL,
+    source_line_start  INTEGER,
+    source_line_end    INTEGER
+);
+
+CREATE TABLE projects (
+    project_id        VARCHAR PRIMARY KEY,
+    programme_id      VARCHAR NOT NULL REFERENCES programmes (programme_id),
+    title             VARCHAR NOT NULL,
+    lead_org          VARCHAR,
+    lead_org_level    VARCHAR,
+    status            VARCHAR NOT NULL CHECK (status IN ('funded', 'laureate', 'eligible', 'example',
+                                                         'experimentation', 'initiative', 'supported')),
+    fse_code          VARCHAR,
+    start_date        DATE,
+    end_date          DATE,
+    location_raw      VARCHAR,
+    scope             VARCHAR CHECK (scope IS NULL OR scope IN ('local', 'multi-region', 'national')),
+    total_budget_eur  DECIMAL(16, 2) CHECK (total_budget_eur IS NULL OR total_budget_eur >= 0),
+    budget_kind       VARCHAR CHECK (budget_kind IS NULL OR budget_kind IN ('total', 'triennial')),
+    fse_amount_eur    DECIMAL(16, 2) CHECK (fse_amount_eur IS NULL OR fse_amount_eur >= 0),
+    fse_rate_stated   DECIMAL(7, 4),
+    fse_rate_computed DECIMAL(7, 4),
+    grant_amount_eur  DECIMAL(16, 2) CHECK (grant_amount_eur IS NULL OR grant_amount_eur >= 0),
+    grant_kind        VARCHAR CHECK (grant_kind IS NULL OR grant_kind IN ('granted', 'requested')),
+    objective         VARCHAR,
+    description       VARCHAR,
+    website           VARCHAR,
+    n_actions         INTEGER,
+    part              VARCHAR,
+    structure_type    VARCHAR,
+    postcode          VARCHAR,
+    city              VARCHAR,
+    tags              VARCHAR,
+    geo_method        VARCHAR,
+    geo_evidence      VARCHAR,
+    source_file       VARCHAR NOT NULL,
+    source_line_start INTEGER NOT NULL,
+    source_line_end   INTEGER NOT NULL,
+    CHECK (source_line_end >= source_line_start)
+);
+
+CREATE TABLE project_regions (
+    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    region_code VARCHAR NOT NULL REFERENCES regions (region_code),
+    PRIMARY KEY (project_id, region_code)
+);
+
+CREATE TABLE project_departments (
+    project_id      VARCHAR NOT NULL REFERENCES projects (project_id),
+    department_code VARCHAR NOT NULL REFERENCES departments (department_code),
+    PRIMARY KEY (project_id, department_code)
+);
+
+CREATE TABLE themes (
+    theme_id VARCHAR PRIMARY KEY,
+    label_fr VARCHAR NOT NULL,
+    label_en VARCHAR NOT NULL
+);
+
+CREATE TABLE project_themes (
+    project_id VARCHAR NOT NULL REFERENCES projects (project_id),
+    theme_id   VARCHAR NOT NULL REFERENCES themes (theme_id),
+    rule       VARCHAR NOT NULL,
+    PRIMARY KEY (project_id, theme_id)
+);
+
+CREATE TABLE cofinancers (
+    project_id VARCHAR NOT NULL REFERENCES projects (project_id),
+    position   INTEGER NOT NULL,
+    name       VARCHAR NOT NULL,
+    PRIMARY KEY (project_id, position)
+);
+
+CREATE TABLE partners (
+    project_id VARCHAR NOT NULL REFERENCES projects (project_id),
+    position   INTEGER NOT NULL,
+    name       VARCHAR NOT NULL,
+    PRIMARY KEY (project_id, position)
+);
+
+CREATE TABLE key_figures (
+    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    position    INTEGER NOT NULL,
+    text        VARCHAR NOT NULL,
+    amount_eur  DECIMAL(16, 2),
+    source_line INTEGER,
+    PRIMARY KEY (project_id, position)
+);
+
+-- Raw text of each parsed value and the line it was read from.
+CREATE TABLE field_sources (
+    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    field       VARCHAR NOT NULL,
+    raw_value   VARCHAR NOT NULL,
+    source_line INTEGER NOT NULL,
+    PRIMARY KEY (project_id, field)
+);
+
+CREATE TABLE programme_sources (
+    programme_id VARCHAR NOT NULL REFERENCES programmes (programme_id),
+    field        VARCHAR NOT NULL,
+    raw_value    VARCHAR NOT NULL,
+    source_line  INTEGER NOT NULL,
+    PRIMARY KEY (programme_id, field)
+);
+
+CREATE TABLE quality_issues (
+    issue_id     INTEGER PRIMARY KEY,
+    project_id   VARCHAR REFERENCES projects (project_id),
+    programme_id VARCHAR REFERENCES programmes (programme_id),
+    rule         VARCHAR NOT NULL,
+    severity     VARCHAR NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    message      VARCHAR NOT NULL,
+    "values"     VARCHAR,
+    field        VARCHAR,
+    source_file  VARCHAR,
+    source_line  INTEGER
+);
+
+CREATE TABLE build_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
