@@ -94,7 +94,8 @@ def read_document(path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EtlError(f"{path}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EtlError(f"{path}, line {line}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
 
 
 def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:

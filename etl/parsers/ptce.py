@@ -324,6 +324,10 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
     lau_start = lau_idx[-1] if lau_idx else None
     eli_start = eli_idx[-1] if eli_idx else len(lines)
     prog = _programme(lines[: lau_start if lau_start is not None else len(lines)], text, source_file)
+    if eli_idx and prog.eligible_announced is None:
+        n, t = lines[eli_idx[-1]]
+        prog.eligible_announced = int(_ELIGIBLE_RE.match(t).group(1))
+        prog.sources["eligible_announced"] = self_src(t, n)
     doc.programmes.append(prog)
     if lau_start is None:
         doc.issues.append((None, Issue("structure_not_found", "error", "no 'LES N LAURÉATS' heading", "", "")))

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine:
+#   ./dev.sh run    set up, build the warehouse if missing, serve the dashboard on http://localhost:8501
+#   ./dev.sh test   set up (Chromium included), then ruff and the whole test suite
+#   ./dev.sh etl    rebuild the warehouse from data/raw (python -m etl)
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+  fi
+  if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -r requirements.txt
+    cp requirements.txt .venv/.requirements.installed
+  fi
+}
+
+chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+  fi
+}
+
+case "${1:-run}" in
+  run)
+    setup
+    [ -f "${ESS_WAREHOUSE:-data/warehouse.duckdb}" ] || .venv/bin/python -m etl
+    exec .venv/bin/streamlit run dashboard.py "${@:2}"
+    ;;
+  test)
+    setup
+    chromium
+    .venv/bin/ruff check .
+    exec .venv/bin/python -m pytest "${@:2}"
+    ;;
+  etl)
+    setup
+    exec .venv/bin/python -m etl "${@:2}"
+    ;;
+  *)
+    echo "usage: ./dev.sh run|test|etl" >&2
+    exit 2
+    ;;
+esac

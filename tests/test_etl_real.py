@@ -1,0 +1,181 @@
+"""The real ETL on the five bundled documents: exact values read from the documents."""
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT
+
+# (FSE code, total budget, FSE amount, regions, departments, scope) as printed on the 14 sheets.
+FSE_SHEETS = [
+    ("202003945", 159810, 79905, ["32", "76"], [], "multi-region"),
+    ("202003867", 135273, 67573, ["28"], ["76"], "local"),
+    ("202004140", 151853, 75927, ["84"], [], "local"),
+    ("202003734", 109698, 54448, ["75"], ["47"], "local"),
+    ("202004086", 61523, 62414, ["75"], ["64"], "local"),
+    ("202003964", 168216, 84016, ["44", "76"], [], "multi-region"),
+    ("202004049", 156073, 78037, [], [], "national"),
+    ("202004134", 140000, 70000, ["11"], [], "local"),
+    ("202003948", 91476, 45738, ["75"], ["40", "64"], "local"),
+    ("202004104", 136921, 68457, ["84"], ["01"], "local"),
+    ("202004125", 66155, 33077, [], [], "national"),
+    ("202004016", 61523, 30761, ["75"], [], "local"),
+    ("202003986", 211182, 105182, ["32"], [], "local"),
+    ("202004151", 64400, 32200, ["11"], ["77", "95"], "local"),
+]
+
+PTCE_GRANTS = [26158, 140095, 240500, 288600, 288600, 252169, 259740, 202020, 121555, 173160, 211640, 173160,
+               288600, 83232]
+
+
+def test_record_counts(con):
+    rows = con.execute("SELECT programme_id, status, count(*) FROM projects GROUP BY ALL ORDER BY ALL").fetchall()
+    assert ("fse-2020-2021", "funded", 14) in rows
+    assert ("ptce-2015", "laureate", 14) in rows
+    assert ("ptce-2015", "eligible", 85) in rows
+    assert ("avise-ruralites-2022", "example", 12) in rows
+    assert ("avise-ruralites-2022", "experimentation", 9) in rows
+    assert any(r[1] == "initiative" and r[2] == 13 for r in rows)
+
+
+@pytest.mark.parametrize("code, budget, fse, regions, deps, scope", FSE_SHEETS)
+def test_fse_sheet_values_and_places(con, code, budget, fse, regions, deps, scope):
+    pid = f"fse-2020-2021-{code}"
+    row = con.execute("SELECT total_budget_eur, fse_amount_eur, fse_rate_stated, scope FROM projects WHERE project_id = ?",
+                      [pid]).fetchone()
+    assert row == (Decimal(budget), Decimal(fse), Decimal("0.5"), scope)
+    got_regions = [r[0] for r in con.execute(
+        "SELECT region_code FROM project_regions WHERE project_id = ? ORDER BY 1", [pid]).fetchall()]
+    got_deps = [r[0] for r in con.execute(
+        "SELECT department_code FROM project_departments WHERE project_id = ? ORDER BY 1", [pid]).fetchall()]
+    assert (got_regions, got_deps) == (regions, deps)
+
+
+def test_fse_totals(con):
+    total, fse = con.execute("SELECT sum(total_budget_eur), sum(fse_amount_eur) FROM projects "
+                             "WHERE programme_id = 'fse-2020-2021'").fetchone()
+    assert total == sum(s[1] for s in FSE_SHEETS) == 1714103
+    assert fse == sum(s[2] for s in FSE_SHEETS) == 887735
+
+
+def test_fse_amount_above_budget_is_flagged(con):
+    rows = con.execute("SELECT project_id, severity, message, source_line FROM quality_issues "
+                       "WHERE rule = 'fse_exceeds_budget'").fetchall()
+    assert rows == [("fse-2020-2021-202004086", "error", "FSE amount 62 414 € is larger than the total budget 61 523 €",
+                     341)]
+    lines = (ROOT / "data/raw/000_ebfe310afcb6ca57.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[341 - 1] == "62 414 € (50%)"
+    assert con.execute("SELECT project_id FROM quality_issues WHERE rule = 'rate_mismatch'").fetchall() == [
+        ("fse-2020-2021-202004086",)]
+
+
+def test_ptce_grants_and_envelope(con):
+    grants = [r[0] for r in con.execute("SELECT grant_amount_eur FROM projects WHERE programme_id = 'ptce-2015' "
+                                        "AND status = 'laureate' ORDER BY source_line_start").fetchall()]
+    assert grants == [Decimal(g) for g in PTCE_GRANTS]
+    assert sum(grants) == 2749229
+    prog = con.execute("SELECT envelope_eur, applications, admissible, laureates, eligible_announced FROM programmes "
+                       "WHERE programme_id = 'ptce-2015'").fetchone()
+    assert prog == (Decimal("2750000.00"), 125, 99, 14, 85)
+    # 771 € apart: within 0.1 %, so no envelope issue
+    assert con.execute("SELECT count(*) FROM quality_issues WHERE rule = 'envelope_mismatch'").fetchone() == (0,)
+    kinds = con.execute("SELECT grant_kind, count(*) FROM projects WHERE status = 'laureate' GROUP BY 1 ORDER BY 1"
+                        ).fetchall()
+    assert kinds == [("granted", 9), ("requested", 5)]
+
+
+def test_ptce_laureates_placed_by_postcode(con):
+    rows = con.execute("SELECT postcode, string_agg(department_code, ',' ORDER BY department_code), geo_method "
+                       "FROM projects JOIN project_departments USING (project_id) "
+                       "WHERE status = 'laureate' GROUP BY ALL ORDER BY postcode").fetchall()
+    assert ("23300", "23", "postcode") in rows
+    assert ("13004", "13", "postcode") in rows
+    assert ("97423", "974", "postcode") in rows
+    # '9700 Fort de France' is a misprinted postcode: flagged, and the territory line places it in Martinique
+    assert ("9700", "972", "region") in rows
+    assert con.execute("SELECT values FROM quality_issues WHERE rule = 'unknown_postcode'").fetchall() == [
+        ("9700 Fort de France",)]
+
+
+def test_every_record_traceable_to_its_lines(con):
+    bad = con.execute("SELECT count(*) FROM projects WHERE source_line_start IS NULL OR source_line_end < "
+                      "source_line_start").fetchone()
+    assert bad == (0,)
+    raw = con.execute("SELECT f.raw_value, f.source_line, p.source_file FROM field_sources f JOIN projects p "
+                      "USING (project_id) WHERE f.field = 'total_budget'").fetchall()
+    assert len(raw) == 14 + 14
+    for value, line, file in raw:
+        text = (ROOT / "data/raw" / file).read_text(encoding="utf-8").splitlines()
+        assert value.strip("* ").split(" de ")[-1].strip("* ") in text[line - 1] or value in text[line - 1]
+
+
+def test_themes_cover_every_record_and_tag(con):
+    assert con.execute("SELECT count(*) FROM projects WHERE project_id NOT IN (SELECT project_id FROM project_themes)"
+                       ).fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM quality_issues WHERE rule = 'unmapped_tag'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM themes").fetchone()[0] == 15
+    rule = con.execute("SELECT rule FROM project_themes WHERE project_id = 'ptce-2015-l-mobilites-innovantes-en-zone-"
+                       "rurale-' || substr(project_id, -6) AND theme_id = 'mobilite'").fetchall()
+    assert rule == [] or rule == [("tag:MOBILITÉ",)]
+    by_rule = dict(con.execute("SELECT split_part(rule, ':', 1), count(*) FROM project_themes GROUP BY 1").fetchall())
+    assert set(by_rule) == {"tag", "keyword"}
+
+
+def test_map_coverage(con):
+    placed = con.execute("SELECT count(*) FROM projects WHERE scope IS NOT NULL").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM projects").fetchone()[0]
+    assert placed / total >= 0.95
+    unresolved = con.execute("SELECT count(*) FROM quality_issues WHERE rule = 'unresolved_location'").fetchone()[0]
+    assert unresolved == total - placed
+
+
+def test_programme_funnels(con):
+    acte = con.execute("SELECT funder, year, min_grant_eur, max_grant_eur, rate_cap, rate_cap_priority FROM programmes "
+                       "WHERE kind = 'scheme' AND min_grant_eur IS NOT NULL").fetchall()
+    assert acte == [("Région Hauts-de-France", 2018, Decimal("15000"), Decimal("60000"), Decimal("0.5"), Decimal("0.6"))]
+    calls = con.execute("SELECT year, applications, preselected, supported FROM programmes WHERE funder = "
+                        "'Fondation territoriale des lumières' AND year IS NOT NULL ORDER BY year").fetchall()
+    assert calls == [(2019, 25, 9, 6), (2020, 18, 8, None), (2021, None, None, None)]
+
+
+def test_cli_builds_and_prints_summary(tmp_path):
+    db = tmp_path / "w.duckdb"
+    out = subprocess.run([sys.executable, "-m", "etl", "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Projects: 159; placed on the map: 155/159 (97 %); themed: 159/159 (100 %)" in out.stdout
+    assert "fse_exceeds_budget" in out.stdout
+    assert duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM projects").fetchone() == (159,)
+
+
+def test_failed_build_leaves_previous_warehouse(tmp_path, raw_copy):
+    db = tmp_path / "w.duckdb"
+    ok = subprocess.run([sys.executable, "-m", "etl", "--input", str(raw_copy), "--db", str(db)], cwd=ROOT,
+                        capture_output=True, text=True)
+    assert ok.returncode == 0
+    before = db.read_bytes()
+    (raw_copy / "zz_broken.txt").write_bytes("Projet cofinancé par le FSE, été".encode("latin-1"))
+    bad = subprocess.run([sys.executable, "-m", "etl", "--input", str(raw_copy), "--db", str(db)], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert "zz_broken.txt, line 1: not UTF-8 text (byte 15)" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob(".w.duckdb.*"))
+
+
+def test_missing_input_folder_is_a_clear_error(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "etl", "--input", str(tmp_path / "nope"), "--db",
+                          str(tmp_path / "w.duckdb")], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2
+    assert f"{tmp_path / 'nope'}: input folder not found" in out.stderr
+
+
+def test_unknown_documents_are_skipped_and_reported(tmp_path):
+    (tmp_path / "notes.txt").write_text("Compte rendu de réunion.\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "etl", "--input", str(tmp_path), "--db", str(tmp_path / "w.duckdb")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "none of the documents is of a known family" in out.stderr
