@@ -119,6 +119,7 @@ def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:
         except Exception as exc:  # a parser bug must name the file, not crash anonymously
             raise EtlError(f"{path}: could not parse as {family}: {type(exc).__name__}: {exc}") from exc
         doc.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        doc.text = text
         doc.n_lines = text.count("\n") + 1
         docs.append(doc)
         report.documents.append((path.name, family, len(doc.projects)))
@@ -134,7 +135,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
     theme_list, _ = themes.taxonomy()
     rows: dict[str, list[dict]] = {k: [] for k in (
         "source_documents", "programmes", "projects", "project_regions", "project_departments", "project_themes",
-        "cofinancers", "partners", "key_figures", "field_sources", "programme_sources", "quality_issues")}
+        "cofinancers", "partners", "key_figures", "field_sources", "programme_sources", "quality_issues",
+        "source_lines")}
     issues = rows["quality_issues"]
 
     def add_issue(iss: Issue, source_file: str, line: int | None, project_id=None, programme_id=None):
@@ -148,6 +150,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
     for doc in docs:
         rows["source_documents"].append({"source_file": doc.source_file, "family": doc.family, "sha256": doc.sha256,
                                          "n_lines": doc.n_lines, "n_records": len(doc.projects)})
+        rows["source_lines"].extend({"source_file": doc.source_file, "line_no": i, "text": t}
+                                    for i, t in enumerate(doc.text.splitlines(), 1))
         key_map = {}
         for prog in doc.programmes:
             pid = prog.key
@@ -281,7 +285,7 @@ _SOURCE_OF = {"fse_amount_eur": "fse_amount", "total_budget_eur": "total_budget"
               "fse_rate_stated": "fse_rate", "end_date": "period", "start_date": "period", "location": "location",
               "fse_code": "fse_code", "postcode": "postcode", "tags": "tags", "title": "title"}
 
-_LOAD_ORDER = ["regions", "departments", "source_documents", "programmes", "projects", "project_regions",
+_LOAD_ORDER = ["regions", "departments", "source_documents", "source_lines", "programmes", "projects", "project_regions",
                "project_departments", "themes", "project_themes", "cofinancers", "partners", "key_figures",
                "field_sources", "programme_sources", "quality_issues"]
 

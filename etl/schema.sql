@@ -20,6 +20,14 @@ CREATE TABLE source_documents (
     n_records   INTEGER NOT NULL
 );
 
+-- The documents' text, line by line, so that every figure can be shown in its context.
+CREATE TABLE source_lines (
+    source_file VARCHAR NOT NULL REFERENCES source_documents (source_file),
+    line_no     INTEGER NOT NULL,
+    text        VARCHAR NOT NULL,
+    PRIMARY KEY (source_file, line_no)
+);
+
 CREATE TABLE programmes (
     programme_id       VARCHAR PRIMARY KEY,
     name               VARCHAR NOT NULL,

@@ -1,0 +1,294 @@
+"""Figure builders: a DataFrame in, a Plotly figure out. No Streamlit here."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.i18n import fmt_eur, fmt_int, plotly_separators, t
+
+GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
+SEQUENTIAL = "Cividis"
+FLAG = "#D55E00"
+OK = "#0072B2"
+# Overseas regions shown as insets: code -> (centre lat, lon, zoom)
+OVERSEAS = {"01": (16.2, -61.55, 7.2), "02": (14.65, -61.0, 8.0), "03": (4.0, -53.1, 5.2),
+            "04": (-21.13, 55.53, 7.6), "06": (-12.82, 45.15, 8.6)}
+
+
+def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+                      separators=plotly_separators(lang), height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      colorway=PALETTE, legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      template="plotly_white", font={"family": "Source Sans Pro, Arial, sans-serif"})
+    return fig
+
+
+def _eur_axis(lang: str) -> dict:
+    return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "", "tickprefix": "" if lang == "fr" else "€"}
+
+
+def empty_figure(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# -- overview -----------------------------------------------------------------------------------------------
+def funnel(row, lang: str) -> go.Figure:
+    """One call's funnel (its own stages, in its own order)."""
+    stages = [("applications", "funnel_applications"), ("admissible", "funnel_admissible"),
+              ("preselected", "funnel_preselected"), ("laureates", "funnel_laureates"),
+              ("supported", "funnel_supported")]
+    xs, ys = [], []
+    for col, key in stages:
+        v = getattr(row, col)
+        if pd.notna(v):
+            xs.append(int(v))
+            ys.append(t(key, lang))
+    fig = go.Figure(go.Funnel(y=ys, x=xs, textinfo="value+percent initial", marker={"color": PALETTE[0]},
+                              connector={"fillcolor": "#dde8f2"}))
+    title = row.name if len(row.name) <= 60 else row.name[:58] + "…"
+    fig = _layout(fig, title, lang, height=260)
+    fig.update_layout(title={"font": {"size": 13}}, showlegend=False, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, color_labels=None) -> go.Figure:
+    fig = go.Figure()
+    for i, (key, sub) in enumerate(df.groupby(color, sort=False)):
+        fig.add_trace(go.Bar(name=color_labels(key) if color_labels else str(key), y=sub[x].str.slice(0, 45),
+                             x=sub["n"], orientation="h", marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate="%{y}<br>%{x}<extra>%{fullData.name}</extra>"))
+    fig = _layout(fig, title, lang, height=360)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=t("n_projects", lang))
+    fig.update_yaxes(title=None, autorange="reversed")
+    return fig
+
+
+# -- budgets ------------------------------------------------------------------------------------------------
+def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.Figure:
+    fig = go.Figure()
+    for i, (grp, sub) in enumerate(df.groupby("grp", sort=False)):
+        centres = (sub["x0"] + sub["x1"]) / 2
+        widths = sub["x1"] - sub["x0"]
+        labels = [f"{fmt_eur(a, lang)} – {fmt_eur(b, lang)}" for a, b in zip(sub["lo_eur"], sub["hi_eur"])]
+        fig.add_trace(go.Bar(x=centres, y=sub["n"], width=widths, name=group_label(grp)[:50], customdata=labels,
+                             marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate="%{customdata}<br>%{y}<extra>%{fullData.name}</extra>"))
+    fig = _layout(fig, t("bu_hist", lang), lang)
+    fig.update_layout(barmode="stack", bargap=0.05)
+    fig.update_yaxes(title=t("n_projects", lang))
+    if log:
+        lo, hi = (df["x0"].min(), df["x1"].max()) if len(df) else (4, 7)
+        ticks = [v for v in range(int(lo), int(hi) + 2)]
+        sub_ticks = [k + m for k in ticks for m in (0, 0.30103, 0.69897) if lo - 0.05 <= k + m <= hi + 0.05]
+        fig.update_xaxes(title=t("budget", lang) + " (€, " + t("bu_log", lang).lower() + ")",
+                         tickvals=sub_ticks, ticktext=[fmt_eur(10 ** v, lang) for v in sub_ticks],
+                         range=[lo - 0.05, hi + 0.05])
+    else:
+        fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang))
+    return fig
+
+
+def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.Figure:
+    """Boxes from quartiles computed in SQL (no raw points are sent)."""
+    fig = go.Figure()
+    for i, row in enumerate(df.itertuples()):
+        name = group_label(row.grp)[:40]
+        fig.add_trace(go.Box(name=name, y=[name], q1=[row.q1], median=[row.median], q3=[row.q3],
+                             lowerfence=[row.min], upperfence=[row.max], orientation="h",
+                             marker_color=PALETTE[i % len(PALETTE)], boxpoints=False,
+                             hovertemplate=None))
+    fig = _layout(fig, t("bu_box", lang), lang, height=180 + 80 * max(1, len(df)))
+    fig.update_layout(showlegend=False)
+    if log and len(df):
+        lo, hi = float(df["min"].min()), float(df["max"].max())
+        ticks = [m * 10 ** e for e in range(3, 10) for m in (1, 2, 5) if lo / 2 <= m * 10 ** e <= hi * 2]
+        fig.update_xaxes(type="log", tickvals=ticks, ticktext=[fmt_eur(v, lang) for v in ticks])
+    else:
+        fig.update_xaxes(**_eur_axis(lang))
+    fig.update_xaxes(title=t("budget", lang) + " (€)")
+    return fig
+
+
+def grant_vs_budget(df: pd.DataFrame, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for i, (kind, sub) in enumerate(df.groupby("grant_kind")):
+        name = {"granted": "accordée" if lang == "fr" else "granted",
+                "requested": "demandée" if lang == "fr" else "requested"}.get(kind, kind)
+        fig.add_trace(go.Scatter(
+            x=sub["total_budget_eur"], y=sub["grant_amount_eur"], mode="markers", name=f"{t('grant', lang)} {name}",
+            marker={"size": 11, "color": PALETTE[i], "symbol": ["circle", "diamond"][i % 2]},
+            customdata=list(zip(sub["title"], [fmt_eur(v, lang) for v in sub["grant_amount_eur"]],
+                                [fmt_eur(v, lang) for v in sub["total_budget_eur"]],
+                                [f"{v:.0%}" for v in sub["grant_share"]])),
+            hovertemplate="%{customdata[0]}<br>" + t("grant", lang) + " %{customdata[1]}<br>"
+                          + t("budget", lang) + " %{customdata[2]} (%{customdata[3]})<extra></extra>"))
+    fig = _layout(fig, t("bu_grant_vs_budget", lang), lang)
+    fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang))
+    fig.update_yaxes(title=t("grant", lang) + " (€)", **_eur_axis(lang))
+    return fig
+
+
+# -- FSE ----------------------------------------------------------------------------------------------------
+def fse_scatter(df: pd.DataFrame, lang: str) -> go.Figure:
+    fig = go.Figure()
+    top = float(max(df["total_budget_eur"].max(), df["fse_amount_eur"].max() * 2)) * 1.05
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top / 2], mode="lines", name=t("fse_line50", lang),
+                             line={"dash": "dash", "color": "#555"}, hoverinfo="skip"))
+    for flagged, sub in ((False, df[df["flags"] == ""]), (True, df[df["flags"] != ""])):
+        if sub.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=sub["total_budget_eur"], y=sub["fse_amount_eur"], mode="markers+text" if flagged else "markers",
+            name=t("fse_flagged" if flagged else "fse_ok", lang),
+            marker={"size": 14 if flagged else 10, "color": FLAG if flagged else OK,
+                    "symbol": "x" if flagged else "circle"},
+            text=[s[:30] for s in sub["title"]] if flagged else None, textposition="top center",
+            customdata=list(zip(sub["title"], [fmt_eur(v, lang) for v in sub["fse_amount_eur"]],
+                                [fmt_eur(v, lang) for v in sub["total_budget_eur"]], sub["flags"])),
+            hovertemplate="%{customdata[0]}<br>FSE %{customdata[1]} / %{customdata[2]}<br>%{customdata[3]}"
+                          "<extra></extra>"))
+    fig = _layout(fig, t("fse_scatter", lang), lang)
+    fig.update_xaxes(title=t("total_budget", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))
+    fig.update_yaxes(title=t("fse_amount", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))
+    return fig
+
+
+def fse_rates(df: pd.DataFrame, lang: str) -> go.Figure:
+    d = df.sort_values("fse_rate_computed")
+    labels = [s[:40] for s in d["title"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=d["fse_rate_stated"], y=labels, mode="markers", name=t("rate_stated", lang),
+                             marker={"symbol": "line-ns-open", "size": 16, "color": "#555", "line": {"width": 2}}))
+    colors = [FLAG if f else OK for f in d["flags"]]
+    fig.add_trace(go.Scatter(x=d["fse_rate_computed"], y=labels, mode="markers", name=t("rate_computed", lang),
+                             marker={"size": 10, "color": colors}))
+    fig = _layout(fig, t("fse_rates", lang), lang, height=140 + 26 * len(d))
+    fig.update_xaxes(title=t("rate", lang), tickformat=".0%")
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def fse_stacked(df: pd.DataFrame, lang: str) -> go.Figure:
+    d = df.sort_values("total_budget_eur")
+    labels = [s[:40] for s in d["title"]]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=labels, x=d["fse_amount_eur"], name=t("fse_amount", lang), orientation="h",
+                         marker_color=OK))
+    fig.add_trace(go.Bar(y=labels, x=d["other_eur"].clip(lower=0), name=t("fse_other", lang), orientation="h",
+                         marker_color=PALETTE[1]))
+    fig = _layout(fig, t("fse_stacked", lang), lang, height=140 + 26 * len(d))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=t("amount_eur", lang), **_eur_axis(lang))
+    return fig
+
+
+def cofinancer_bars(df: pd.DataFrame, lang: str) -> go.Figure:
+    d = df.head(20).iloc[::-1]
+    fig = go.Figure(go.Bar(y=[s[:45] for s in d["name"]], x=d["n_projects"], orientation="h", marker_color=OK))
+    fig = _layout(fig, t("fse_cofinancers", lang), lang, height=120 + 26 * len(d))
+    fig.update_xaxes(title=t("n_projects", lang), dtick=1)
+    return fig
+
+
+# -- map ----------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=2)
+def geojson(level: str) -> dict:
+    return json.loads((GEO_DIR / ("regions.geojson" if level == "region" else "departments.geojson"))
+                      .read_text(encoding="utf-8"))
+
+
+def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str, *, center=(46.6, 2.4),
+               zoom: float = 4.75, height: int = 600, show_scale: bool = True, zmax: float | None = None) -> go.Figure:
+    """Offline choropleth (no tile server): white background and our own boundaries."""
+    code = "region_code" if level == "region" else "department_code"
+    values = df[measure].astype(float)
+    text = [fmt_int(v, lang) if measure == "n" else fmt_eur(v, lang) for v in values]
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geojson(level), featureidkey="properties.code", locations=df[code], z=values,
+        colorscale=SEQUENTIAL, zmin=0, zmax=zmax if zmax is not None else max(1.0, float(values.max() or 1)),
+        marker={"line": {"width": 0.6, "color": "white"}}, customdata=list(zip(df["name"], text)),
+        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>", showscale=show_scale,
+        colorbar={"title": {"text": ""}, "thickness": 12}))
+    fig.update_layout(map={"style": "white-bg", "center": {"lat": center[0], "lon": center[1]}, "zoom": zoom},
+                      title={"text": title, "x": 0, "font": {"size": 15 if height > 300 else 12}},
+                      margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0}, height=height,
+                      separators=plotly_separators(lang), clickmode="event+select")
+    return fig
+
+
+def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: str, zmax: float) -> go.Figure:
+    lat, lon, zoom = OVERSEAS[code]
+    reg_col = "region_code"
+    sub = df[df[reg_col] == code] if reg_col in df else df
+    name = sub["name"].iloc[0] if level == "region" and len(sub) else ""
+    return choropleth(sub, level, measure, lang, name, center=(lat, lon), zoom=zoom - 0.6, height=170,
+                      show_scale=False, zmax=zmax)
+
+
+# -- themes -------------------------------------------------------------------------------------------------
+def theme_treemap(df: pd.DataFrame, lang: str) -> go.Figure:
+    label = "label_fr" if lang == "fr" else "label_en"
+    themes = df.groupby(label, as_index=False)["n"].sum()
+    ids = list(themes[label]) + [f"{r[label]}/{r['programme']}" for _, r in df.iterrows()]
+    labels = list(themes[label]) + [r["programme"][:40] for _, r in df.iterrows()]
+    parents = [""] * len(themes) + [r[label] for _, r in df.iterrows()]
+    values = list(themes["n"]) + list(df["n"])
+    fig = go.Figure(go.Treemap(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+                               marker={"colors": [PALETTE[i % len(PALETTE)] for i in range(len(themes))] +
+                                       [PALETTE[list(themes[label]).index(r[label]) % len(PALETTE)]
+                                        for _, r in df.iterrows()]},
+                               maxdepth=2, hovertemplate="%{id}<br>%{value}<extra></extra>", textinfo="label+value"))
+    return _layout(fig, t("th_treemap", lang), lang, height=480)
+
+
+def theme_bars(df: pd.DataFrame, lang: str) -> go.Figure:
+    label = "label_fr" if lang == "fr" else "label_en"
+    d = df.iloc[::-1]
+    fig = go.Figure(go.Bar(y=d[label], x=d["n"], orientation="h", marker_color=OK,
+                           customdata=[fmt_eur(v, lang) for v in d["budget_eur"]],
+                           hovertemplate="%{y}<br>%{x} " + t("projects_n", lang) + "<br>"
+                                         + t("budget", lang) + " %{customdata}<extra></extra>"))
+    fig = _layout(fig, t("th_bar", lang), lang, height=120 + 28 * len(d))
+    fig.update_xaxes(title=t("n_projects", lang))
+    return fig
+
+
+def theme_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
+    label = "label_fr" if lang == "fr" else "label_en"
+    pivot = df.pivot_table(index=label, columns="region", values="n", aggfunc="sum", fill_value=0)
+    fig = go.Figure(go.Heatmap(z=pivot.values, x=list(pivot.columns), y=list(pivot.index), colorscale=SEQUENTIAL,
+                               text=pivot.values, texttemplate="%{text}",
+                               hovertemplate="%{y}<br>%{x}<br>%{z}<extra></extra>",
+                               colorbar={"title": {"text": t("projects_n", lang)}}))
+    fig = _layout(fig, t("th_heatmap", lang), lang, height=160 + 30 * len(pivot))
+    fig.update_xaxes(tickangle=-35)
+    return fig
+
+
+# -- quality ------------------------------------------------------------------------------------------------
+def issues_bars(df: pd.DataFrame, lang: str, rule_label) -> go.Figure:
+    colors = {"error": FLAG, "warning": PALETTE[1], "info": PALETTE[4]}
+    fig = go.Figure()
+    for sev in ("error", "warning", "info"):
+        sub = df[df["severity"] == sev]
+        if sub.empty:
+            continue
+        fig.add_trace(go.Bar(y=[rule_label(r) for r in sub["rule"]], x=sub["n"], orientation="h",
+                             name=t(f"sev_{sev}", lang), marker_color=colors[sev]))
+    fig = _layout(fig, t("qu_by_rule", lang), lang, height=140 + 28 * max(1, df["rule"].nunique()))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=t("count", lang), dtick=1 if len(df) and df["n"].max() < 10 else None)
+    fig.update_yaxes(autorange="reversed")
+    return fig

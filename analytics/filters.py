@@ -1,0 +1,121 @@
+"""The shared filters: one frozen value, its SQL, and its round trip through the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+STATUSES = ("funded", "laureate", "eligible", "example", "experimentation", "initiative", "supported")
+
+# URL parameter name for each field.
+_URL = {"programmes": "prog", "statuses": "status", "regions": "reg", "departments": "dep", "themes": "theme",
+        "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    programmes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    budget_min: int | None = None
+    budget_max: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    search: str = ""
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def where(self, alias: str = "p") -> tuple[str, list]:
+        """A SQL condition on ``projects AS alias`` (joined to ``programmes AS g``) and its bound parameters."""
+        conds, params = [], []
+        if self.programmes:
+            conds.append(f"{alias}.programme_id IN ({', '.join('?' * len(self.programmes))})")
+            params.extend(self.programmes)
+        if self.statuses:
+            conds.append(f"{alias}.status IN ({', '.join('?' * len(self.statuses))})")
+            params.extend(self.statuses)
+        if self.regions:
+            conds.append(f"EXISTS (SELECT 1 FROM project_regions fr WHERE fr.project_id = {alias}.project_id "
+                         f"AND fr.region_code IN ({', '.join('?' * len(self.regions))}))")
+            params.extend(self.regions)
+        if self.departments:
+            conds.append(f"EXISTS (SELECT 1 FROM project_departments fd WHERE fd.project_id = {alias}.project_id "
+                         f"AND fd.department_code IN ({', '.join('?' * len(self.departments))}))")
+            params.extend(self.departments)
+        if self.themes:
+            conds.append(f"EXISTS (SELECT 1 FROM project_themes ft WHERE ft.project_id = {alias}.project_id "
+                         f"AND ft.theme_id IN ({', '.join('?' * len(self.themes))}))")
+            params.extend(self.themes)
+        amount = f"coalesce({alias}.total_budget_eur, {alias}.grant_amount_eur)"
+        if self.budget_min is not None:
+            conds.append(f"{amount} >= ?")
+            params.append(self.budget_min)
+        if self.budget_max is not None:
+            conds.append(f"{amount} <= ?")
+            params.append(self.budget_max)
+        y0 = f"coalesce(year({alias}.start_date), g.year)"
+        y1 = f"coalesce(year({alias}.end_date), year({alias}.start_date), g.year)"
+        if self.year_from is not None:
+            conds.append(f"{y1} >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            conds.append(f"{y0} <= ?")
+            params.append(self.year_to)
+        if self.search.strip():
+            # accent- and case-insensitive on both sides; % and _ typed by the user are literal
+            conds.append(f"(strip_accents(lower({alias}.title)) LIKE ? ESCAPE '\\' OR "
+                         f"strip_accents(lower(coalesce({alias}.lead_org, ''))) LIKE ? ESCAPE '\\')")
+            needle = _strip(self.search.strip().lower()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.extend([f"%{needle}%", f"%{needle}%"])
+        return " AND ".join(conds) or "TRUE", params
+
+    # -- URL ---------------------------------------------------------------------------------------
+    def to_query(self) -> dict[str, str | list[str]]:
+        out: dict[str, str | list[str]] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v in ((), None, ""):
+                continue
+            out[_URL[f.name]] = list(v) if isinstance(v, tuple) else str(v)
+        return out
+
+    @classmethod
+    def from_query(cls, q) -> Filters:
+        """From ``st.query_params`` (or any mapping with ``get_all``/lists); bad values are ignored."""
+        def get_all(key):
+            if hasattr(q, "get_all"):
+                return [x for x in q.get_all(key) if x]
+            v = q.get(key)
+            return [x for x in (v if isinstance(v, list) else [v]) if x]
+
+        def get_int(key):
+            vals = get_all(key)
+            try:
+                return int(float(vals[0])) if vals else None
+            except ValueError:
+                return None
+
+        kw = {}
+        for f in fields(cls):
+            key = _URL[f.name]
+            if f.name in ("budget_min", "budget_max", "year_from", "year_to"):
+                kw[f.name] = get_int(key)
+            elif f.name == "search":
+                vals = get_all(key)
+                kw[f.name] = vals[0][:200] if vals else ""
+            else:
+                kw[f.name] = tuple(dict.fromkeys(v[:64] for v in get_all(key)))
+        if kw["statuses"]:
+            kw["statuses"] = tuple(s for s in kw["statuses"] if s in STATUSES)
+        return cls(**kw)
+
+    def with_(self, **kw) -> Filters:
+        return replace(self, **kw)
+
+
+def _strip(s: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))

@@ -1,0 +1,295 @@
+"""French-first labels and number formats, with English available."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+LANGS = ("fr", "en")
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator
+NBSP = "\u00a0"
+
+_T: dict[str, tuple[str, str]] = {
+    # navigation
+    "app_title": ("Portefeuille ESS", "ESS portfolio"),
+    "page_overview": ("Vue d'ensemble", "Overview"),
+    "page_budgets": ("Budgets", "Budgets"),
+    "page_fse": ("Cofinancement FSE", "ESF cofinancing"),
+    "page_map": ("Carte", "Map"),
+    "page_themes": ("Thèmes", "Themes"),
+    "page_projects": ("Projets", "Projects"),
+    "page_quality": ("Qualité des données", "Data quality"),
+    # filters
+    "filters": ("Filtres", "Filters"),
+    "language": ("Langue", "Language"),
+    "f_programme": ("Appel / programme", "Call / programme"),
+    "f_status": ("Statut", "Status"),
+    "f_region": ("Région", "Region"),
+    "f_department": ("Département", "Department"),
+    "f_theme": ("Thème", "Theme"),
+    "f_budget": ("Budget (€)", "Budget (€)"),
+    "f_budget_min": ("Budget minimum (€)", "Minimum budget (€)"),
+    "f_budget_max": ("Budget maximum (€)", "Maximum budget (€)"),
+    "f_period": ("Période (années)", "Period (years)"),
+    "f_search": ("Recherche (titre, organisation)", "Search (title, organisation)"),
+    "f_reset": ("Réinitialiser les filtres", "Reset filters"),
+    "all": ("Tous", "All"),
+    # statuses
+    "status_funded": ("Financé", "Funded"),
+    "status_laureate": ("Lauréat", "Laureate"),
+    "status_eligible": ("Éligible", "Eligible"),
+    "status_example": ("Exemple", "Example"),
+    "status_experimentation": ("Expérimentation", "Experimentation"),
+    "status_initiative": ("Initiative", "Initiative"),
+    "status_supported": ("Soutenu", "Supported"),
+    # scope
+    "scope_local": ("Local", "Local"),
+    "scope_multi-region": ("Multi-régions", "Multi-region"),
+    "scope_national": ("National", "National"),
+    "scope_none": ("Non localisé", "Not placed"),
+    # common
+    "based_on": ("Sur la base de {n} projets sur {total}", "Based on {n} of {total} projects"),
+    "without_budget": ("{n} sans budget", "{n} without a budget"),
+    "filtered_by": ("Filtres : {desc}", "Filters: {desc}"),
+    "no_filter": ("aucun filtre", "no filter"),
+    "empty": ("Aucun projet ne correspond à ces filtres. Élargissez la sélection dans la barre latérale "
+              "ou réinitialisez les filtres.", "No project matches these filters. Widen the selection in the "
+              "sidebar or reset the filters."),
+    "no_warehouse": ("L'entrepôt de données est introuvable ({path}). Construisez-le avec `python -m etl` "
+                     "(ou `./dev.sh etl`), puis rechargez la page.",
+                     "The data warehouse was not found ({path}). Build it with `python -m etl` (or "
+                     "`./dev.sh etl`), then reload the page."),
+    "error": ("Une erreur est survenue en préparant cette page ({kind}). Les autres pages restent "
+              "disponibles ; si le problème persiste, reconstruisez l'entrepôt avec `python -m etl`.",
+              "Something went wrong while preparing this page ({kind}). The other pages still work; if "
+              "this persists, rebuild the warehouse with `python -m etl`."),
+    "download_csv": ("Télécharger (CSV)", "Download (CSV)"),
+    "data_table": ("Données du graphique", "Data behind the chart"),
+    "projects_n": ("projets", "projects"),
+    "title": ("Titre", "Title"),
+    "programme": ("Programme", "Programme"),
+    "status": ("Statut", "Status"),
+    "lead_org": ("Porteur", "Lead organisation"),
+    "budget": ("Budget", "Budget"),
+    "total_budget": ("Budget total", "Total budget"),
+    "fse_amount": ("Montant FSE", "ESF amount"),
+    "grant": ("Subvention", "Grant"),
+    "regions": ("Régions", "Regions"),
+    "region": ("Région", "Region"),
+    "department": ("Département", "Department"),
+    "theme": ("Thème", "Theme"),
+    "count": ("Nombre", "Count"),
+    "share": ("Part", "Share"),
+    "amount_eur": ("Montant (€)", "Amount (€)"),
+    "scope": ("Portée", "Scope"),
+    "year": ("Année", "Year"),
+    "rate": ("Taux", "Rate"),
+    # overview
+    "ov_title": ("Vue d'ensemble du portefeuille", "Portfolio overview"),
+    "kpi_projects": ("Projets", "Projects"),
+    "kpi_budget": ("Budget total", "Total budget"),
+    "kpi_fse": ("Montant FSE", "ESF amount"),
+    "kpi_avg_rate": ("Taux FSE moyen", "Average ESF rate"),
+    "kpi_median_rate": ("Taux FSE médian", "Median ESF rate"),
+    "kpi_grants": ("Subventions", "Grants"),
+    "kpi_regions": ("Régions couvertes", "Regions covered"),
+    "funnel_title": ("Entonnoir de sélection des appels", "Selection funnel of each call"),
+    "funnel_applications": ("Candidatures", "Applications"),
+    "funnel_admissible": ("Recevables", "Admissible"),
+    "funnel_preselected": ("Présélectionnés", "Preselected"),
+    "funnel_laureates": ("Lauréats", "Laureates"),
+    "funnel_supported": ("Soutenus", "Supported"),
+    "recon_title": ("Subventions des lauréats et enveloppe annoncée", "Laureates' grants against the announced envelope"),
+    "envelope": ("Enveloppe", "Envelope"),
+    "grants_sum": ("Somme des subventions", "Sum of grants"),
+    "gap": ("Écart", "Gap"),
+    "within_tolerance": ("dans la tolérance de 0,1 %", "within the 0.1 % tolerance"),
+    "outside_tolerance": ("au-delà de la tolérance de 0,1 %", "beyond the 0.1 % tolerance"),
+    "by_programme": ("Projets par programme et statut", "Projects by programme and status"),
+    # budgets
+    "bu_title": ("Distribution des budgets", "Distribution of project budgets"),
+    "bu_hist": ("Nombre de projets par tranche de budget", "Number of projects per budget band"),
+    "bu_box": ("Budgets par programme (boîtes : quartiles)", "Budgets by programme (boxes: quartiles)"),
+    "bu_scale": ("Échelle", "Scale"),
+    "bu_log": ("Logarithmique", "Logarithmic"),
+    "bu_linear": ("Linéaire", "Linear"),
+    "bu_group": ("Grouper par", "Group by"),
+    "bu_top": ("Les {n} plus gros projets", "The {n} largest projects"),
+    "bu_grant_vs_budget": ("Lauréats PTCE : subvention et budget triennal", "PTCE laureates: grant and 3-year budget"),
+    "bu_budget_note": ("Budget : budget total (FSE) ou budget triennal (PTCE), tel qu'imprimé.",
+                       "Budget: total budget (ESF) or three-year budget (PTCE), as printed."),
+    "grant_share": ("Part de la subvention", "Grant share"),
+    # fse
+    "fse_title": ("Cofinancement par le Fonds social européen", "European Social Fund cofinancing"),
+    "fse_scatter": ("Montant FSE et budget total, avec la ligne des 50 %", "ESF amount against total budget, with the 50 % line"),
+    "fse_rates": ("Taux FSE déclaré et taux calculé (montant ÷ budget)", "Stated ESF rate and computed rate (amount ÷ budget)"),
+    "fse_stacked": ("FSE et autres financements par projet", "ESF and other funding per project"),
+    "fse_other": ("Autres financements", "Other funding"),
+    "fse_cofinancers": ("Autres cofinanceurs cités", "Other cofinancers named"),
+    "fse_line50": ("50 % du budget", "50 % of budget"),
+    "fse_flagged": ("Incohérence signalée", "Flagged inconsistency"),
+    "fse_ok": ("Cohérent", "Consistent"),
+    "rate_stated": ("Taux déclaré", "Stated rate"),
+    "rate_computed": ("Taux calculé", "Computed rate"),
+    "fse_none": ("Aucun projet cofinancé par le FSE dans la sélection.", "No ESF-cofinanced project in the selection."),
+    "cofinancer": ("Cofinanceur", "Cofinancer"),
+    "n_projects": ("Nombre de projets", "Number of projects"),
+    "issues_flagged": ("Incohérences signalées", "Flagged inconsistencies"),
+    # map
+    "map_title": ("Répartition géographique", "Where the projects are"),
+    "map_measure": ("Mesure", "Measure"),
+    "map_level": ("Niveau", "Level"),
+    "m_count": ("Nombre de projets", "Number of projects"),
+    "m_budget": ("Budget total (€)", "Total budget (€)"),
+    "m_fse": ("Montant FSE (€)", "ESF amount (€)"),
+    "m_grant": ("Subventions (€)", "Grants (€)"),
+    "map_click": ("Cliquez une région (ou choisissez-la ci-dessous) pour filtrer toutes les pages.",
+                  "Click a region (or pick it below) to filter every page."),
+    "map_pick": ("Filtrer sur la région", "Filter on region"),
+    "map_multi_note": ("Un projet multi-régions compte pour chacune de ses régions dans le nombre de projets ; "
+                       "ses montants sont répartis à parts égales entre ses régions, si bien que la somme des régions "
+                       "égale le total sans double compte.",
+                       "A multi-region project counts in each of its regions for the number of projects; its "
+                       "amounts are split equally between its regions, so the regions add up to the total with "
+                       "no double counting."),
+    "map_outside": ("Hors carte", "Not on the map"),
+    "map_overseas": ("Outre-mer", "Overseas"),
+    "map_title_fmt": ("{measure} par {level}", "{measure} by {level}"),
+    "level_region": ("région", "region"),
+    "level_department": ("département", "department"),
+    # themes
+    "th_title": ("Répartition thématique", "Breakdown by theme"),
+    "th_treemap": ("Projets par thème et programme", "Projects by theme and programme"),
+    "th_bar": ("Projets et montants par thème", "Projects and amounts per theme"),
+    "th_heatmap": ("Projets par thème et région", "Projects by theme and region"),
+    "th_note": ("Un projet peut relever de plusieurs thèmes : il figure dans chacun, mais n'est compté qu'une "
+                "fois dans les totaux.", "A project may belong to several themes: it appears in each, but is "
+                "counted once in the totals."),
+    "th_distinct": ("{n} projets distincts, {a} affectations thème–projet",
+                    "{n} distinct projects, {a} theme–project assignments"),
+    "loc_printed": ("Lieu imprimé", "Printed location"),
+    "geo_method": ("Méthode de placement", "Placement method"),
+    "tags": ("Étiquettes", "Tags"),
+    "structure": ("Type de structure", "Structure type"),
+    "website": ("Site web", "Website"),
+    "postcode": ("Code postal", "Postcode"),
+    "objective": ("Objectif", "Objective"),
+    "description": ("Description", "Description"),
+    "start": ("Début", "Start"),
+    "end": ("Fin", "End"),
+    # projects
+    "pr_title": ("Explorateur de projets", "Project explorer"),
+    "pr_sort": ("Trier par", "Sort by"),
+    "pr_page": ("Page", "Page"),
+    "pr_pages": ("Page {p} sur {n}", "Page {p} of {n}"),
+    "pr_detail": ("Fiche détaillée", "Project details"),
+    "pr_pick": ("Choisir un projet", "Pick a project"),
+    "pr_fields": ("Champs", "Fields"),
+    "pr_sources": ("Origine de chaque valeur", "Where each value comes from"),
+    "pr_excerpt": ("Extrait du document source", "Excerpt of the source document"),
+    "pr_issues": ("Problèmes de qualité", "Quality issues"),
+    "pr_no_issue": ("Aucun problème signalé pour ce projet.", "No issue flagged for this project."),
+    "pr_partners": ("Partenaires", "Partners"),
+    "pr_cofinancers": ("Cofinanceurs", "Cofinancers"),
+    "pr_key_figures": ("Chiffres clés", "Key figures"),
+    "pr_themes": ("Thèmes (règle)", "Themes (rule)"),
+    "pr_lines": ("{file}, lignes {a}–{b}", "{file}, lines {a}–{b}"),
+    "field": ("Champ", "Field"),
+    "value": ("Valeur", "Value"),
+    "raw_value": ("Texte imprimé", "Printed text"),
+    "line": ("Ligne", "Line"),
+    # quality
+    "qu_title": ("Qualité des données", "Data quality"),
+    "qu_by_rule": ("Problèmes par règle et gravité", "Issues by rule and severity"),
+    "qu_coverage": ("Couverture", "Coverage"),
+    "qu_with_budget": ("avec un budget", "with a budget"),
+    "qu_on_map": ("placés sur la carte", "placed on the map"),
+    "qu_themed": ("avec un thème", "with a theme"),
+    "qu_list": ("Problèmes et enregistrements concernés", "Issues and the records concerned"),
+    "qu_rule": ("Règle", "Rule"),
+    "qu_severity": ("Gravité", "Severity"),
+    "qu_message": ("Message", "Message"),
+    "qu_values": ("Valeurs", "Values"),
+    "qu_record": ("Enregistrement", "Record"),
+    "qu_source": ("Source", "Source"),
+    "qu_none": ("Aucun problème pour la sélection.", "No issue for the selection."),
+    "sev_error": ("Erreur", "Error"),
+    "sev_warning": ("Avertissement", "Warning"),
+    "sev_info": ("Information", "Information"),
+    "qu_programme_level": ("(niveau programme)", "(programme level)"),
+    "data_date": ("Données construites le {d}", "Data built on {d}"),
+}
+
+
+def t(key: str, lang: str = "fr", **kw) -> str:
+    pair = _T.get(key)
+    text = key if pair is None else pair[0 if lang == "fr" else 1]
+    return text.format(**kw) if kw else text
+
+
+def _missing(v) -> bool:
+    if v is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _group(n: int, sep: str) -> str:
+    return f"{n:,}".replace(",", sep)
+
+
+def fmt_int(v, lang: str = "fr") -> str:
+    if _missing(v):
+        return "–"
+    return _group(int(round(float(v))), NNBSP if lang == "fr" else ",")
+
+
+def fmt_eur(v, lang: str = "fr") -> str:
+    """``159 810 €`` in French, ``€159,810`` in English; whole euros."""
+    if _missing(v):
+        return "–"
+    n = fmt_int(v, lang)
+    return f"{n}{NBSP}€" if lang == "fr" else f"€{n}"
+
+
+def fmt_pct(v, lang: str = "fr", digits: int = 1) -> str:
+    if _missing(v):
+        return "–"
+    s = f"{float(v) * 100:.{digits}f}"
+    return (s.replace(".", ",") + f"{NBSP}%") if lang == "fr" else f"{s}%"
+
+
+def fmt_date(v, lang: str = "fr") -> str:
+    if _missing(v):
+        return "–"
+    if isinstance(v, str):
+        v = date.fromisoformat(v[:10])
+    if isinstance(v, datetime):
+        v = v.date()
+    return v.strftime("%d/%m/%Y") if lang == "fr" else v.isoformat()
+
+
+def fmt_value(v, lang: str = "fr"):
+    if isinstance(v, Decimal):
+        return fmt_eur(v, lang)
+    if isinstance(v, date):
+        return fmt_date(v, lang)
+    return "–" if v is None else v
+
+
+def date_format(lang: str) -> str:
+    return "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
+
+
+def eur_format(lang: str) -> str:
+    """printf-style format for st.column_config.NumberColumn."""
+    return "%.0f €" if lang == "fr" else "€%.0f"
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's ``separators``: decimal then thousands."""
+    return ", " if lang == "fr" else ".,"

@@ -1,0 +1,437 @@
+"""Every question the dashboard asks of the warehouse, answered in DuckDB with bound parameters.
+
+Pages call these functions and display what they return: small aggregated frames,
+never the whole projects table. One cached read-only connection, a cursor per
+query; results cached per question and filter value, and dropped when the
+warehouse file changes (a rebuild is picked up without restarting the server).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics.filters import Filters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class WarehouseMissing(Exception):
+    pass
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("ESS_WAREHOUSE", ROOT / "data" / "warehouse.duckdb"))
+
+
+def _stamp(path: Path) -> str:
+    st_ = path.stat()
+    return f"{st_.st_ino}-{st_.st_mtime_ns}-{st_.st_size}"
+
+
+@st.cache_resource(show_spinner=False)
+def _connect(path: str, stamp: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(path, read_only=True, config={"threads": 2, "memory_limit": "2GB"})
+    return con
+
+
+_last_stamp: dict[str, str] = {}
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    path = warehouse_path()
+    if not path.exists():
+        raise WarehouseMissing(str(path))
+    stamp = _stamp(path)
+    if _last_stamp.get(str(path)) not in (None, stamp):
+        st.cache_data.clear()  # answers of the previous build are stale
+    _last_stamp[str(path)] = stamp
+    return _connect(str(path), stamp)
+
+
+def _df(sql: str, params: list | None = None) -> pd.DataFrame:
+    cur = connection().cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def _filtered(f: Filters) -> tuple[str, list]:
+    """A CTE ``fp`` of the filtered projects (with their programme's year) and its parameters."""
+    where, params = f.where("p")
+    return (f"WITH fp AS (SELECT p.*, g.year AS programme_year, g.name AS programme_name FROM projects p "
+            f"JOIN programmes g USING (programme_id) WHERE {where})"), params
+
+
+_cache = st.cache_data(show_spinner=False, max_entries=512)
+
+
+# -- reference lists ---------------------------------------------------------------------------------------
+@_cache
+def programmes() -> pd.DataFrame:
+    return _df("SELECT g.programme_id, g.name, g.kind, g.year, g.funder, count(p.project_id) AS n_projects "
+               "FROM programmes g LEFT JOIN projects p USING (programme_id) GROUP BY ALL ORDER BY g.year NULLS LAST, g.name")
+
+
+@_cache
+def regions() -> pd.DataFrame:
+    return _df("SELECT region_code, name FROM regions ORDER BY name")
+
+
+@_cache
+def departments() -> pd.DataFrame:
+    return _df("SELECT d.department_code, d.name, d.region_code FROM departments d ORDER BY d.department_code")
+
+
+@_cache
+def themes() -> pd.DataFrame:
+    return _df("SELECT theme_id, label_fr, label_en FROM themes ORDER BY label_fr")
+
+
+@_cache
+def ranges() -> dict:
+    row = _df("SELECT count(*) AS n, max(coalesce(total_budget_eur, grant_amount_eur)) AS bmax, "
+              "min(coalesce(year(p.start_date), g.year)) AS y0, "
+              "max(coalesce(year(p.end_date), year(p.start_date), g.year)) AS y1 "
+              "FROM projects p JOIN programmes g USING (programme_id)").iloc[0]
+    built = _df("SELECT value FROM build_info WHERE key = 'built_at'")
+    return {"n": int(row["n"]), "budget_max": float(row["bmax"] or 0), "year_min": int(row["y0"]),
+            "year_max": int(row["y1"]), "built_at": built["value"].iloc[0] if len(built) else None}
+
+
+# -- counts and key figures ---------------------------------------------------------------------------------
+@_cache
+def summary(f: Filters) -> dict:
+    cte, params = _filtered(f)
+    row = _df(f"{cte} SELECT count(*) AS n, count(*) FILTER (WHERE total_budget_eur IS NULL AND grant_amount_eur IS NULL) "
+              f"AS no_budget, (SELECT count(*) FROM projects) AS total FROM fp", params).iloc[0]
+    return {k: int(row[k]) for k in ("n", "no_budget", "total")}
+
+
+@_cache
+def kpis(f: Filters) -> dict:
+    cte, params = _filtered(f)
+    row = _df(f"""{cte}
+        SELECT count(*) AS projects,
+               sum(total_budget_eur) AS total_budget,
+               sum(fse_amount_eur) AS fse_amount,
+               avg(fse_rate_computed) AS avg_rate,
+               median(fse_rate_computed) AS median_rate,
+               sum(grant_amount_eur) AS grants,
+               count(*) FILTER (WHERE grant_amount_eur IS NOT NULL) AS n_grants,
+               count(*) FILTER (WHERE fse_amount_eur IS NOT NULL) AS n_fse,
+               (SELECT count(DISTINCT region_code) FROM project_regions r WHERE r.project_id IN (SELECT project_id FROM fp))
+                   AS regions_covered,
+               count(*) FILTER (WHERE scope = 'national') AS n_national,
+               count(*) FILTER (WHERE scope = 'multi-region') AS n_multi,
+               count(*) FILTER (WHERE scope IS NULL) AS n_unplaced
+        FROM fp""", params).iloc[0]
+    return {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+
+
+@_cache
+def funnels(f: Filters) -> pd.DataFrame:
+    where = "TRUE"
+    params: list = []
+    if f.programmes:
+        where = f"programme_id IN ({', '.join('?' * len(f.programmes))})"
+        params = list(f.programmes)
+    return _df(f"SELECT programme_id, name, year, applications, admissible, preselected, laureates, supported "
+               f"FROM programmes WHERE {where} AND (applications IS NOT NULL OR admissible IS NOT NULL "
+               f"OR preselected IS NOT NULL) ORDER BY year, name", params)
+
+
+@_cache
+def envelope_reconciliation(f: Filters) -> pd.DataFrame:
+    where = "TRUE"
+    params: list = []
+    if f.programmes:
+        where = f"g.programme_id IN ({', '.join('?' * len(f.programmes))})"
+        params = list(f.programmes)
+    return _df(f"""
+        SELECT g.programme_id, g.name, g.envelope_eur,
+               sum(p.grant_amount_eur) AS grants_eur,
+               count(p.grant_amount_eur) AS n_grants,
+               sum(p.grant_amount_eur) - g.envelope_eur AS gap_eur,
+               abs(sum(p.grant_amount_eur) - g.envelope_eur) <= g.envelope_eur * 0.001 AS within_tolerance
+        FROM programmes g JOIN projects p USING (programme_id)
+        WHERE {where} AND g.envelope_eur IS NOT NULL AND p.status IN ('laureate', 'funded')
+        GROUP BY g.programme_id, g.name, g.envelope_eur HAVING count(p.grant_amount_eur) > 0 ORDER BY g.name""", params)
+
+
+@_cache
+def by_programme_status(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"{cte} SELECT programme_name AS programme, status, count(*) AS n FROM fp GROUP BY ALL ORDER BY 1, 2",
+               params)
+
+
+# -- budgets ------------------------------------------------------------------------------------------------
+_BUDGET = "coalesce(total_budget_eur, grant_amount_eur)"
+
+
+@_cache
+def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.DataFrame:
+    """Counts per budget band and group, binned in SQL (equal width on a linear or log10 scale)."""
+    col = "programme_name" if group == "programme" else "status"
+    cte, params = _filtered(f)
+    x = f"log10({_BUDGET})" if log else _BUDGET
+    return _df(f"""{cte},
+        b AS (SELECT {col} AS grp, {x} AS x FROM fp WHERE {_BUDGET} > 0),
+        r AS (SELECT min(x) AS lo, max(x) AS hi FROM b),
+        w AS (SELECT lo, greatest((hi - lo) / ?, 1e-9) AS width FROM r),
+        k AS (SELECT grp, least(floor((x - lo) / width), ? - 1) AS bin, lo, width FROM b, w)
+        SELECT grp, bin, count(*) AS n, lo + bin * width AS x0, lo + (bin + 1) * width AS x1
+        FROM k GROUP BY grp, bin, lo, width ORDER BY bin, grp""", params + [bins, bins]).assign(
+        lo_eur=lambda d: 10 ** d["x0"] if log else d["x0"], hi_eur=lambda d: 10 ** d["x1"] if log else d["x1"])
+
+
+@_cache
+def budget_quartiles(f: Filters, group: str) -> pd.DataFrame:
+    col = "programme_name" if group == "programme" else "status"
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, quantile_cont({_BUDGET}, 0.25) AS q1,
+               median({_BUDGET}) AS median, quantile_cont({_BUDGET}, 0.75) AS q3, max({_BUDGET}) AS max,
+               sum({_BUDGET}) AS total
+        FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1 ORDER BY median DESC""", params)
+
+
+@_cache
+def largest_projects(f: Filters, n: int = 10) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT project_id, title, lead_org, programme_name AS programme, status, {_BUDGET} AS budget_eur,
+               budget_kind, fse_amount_eur, grant_amount_eur
+        FROM fp WHERE {_BUDGET} IS NOT NULL ORDER BY budget_eur DESC, title LIMIT ?""", params + [n])
+
+
+@_cache
+def grant_vs_budget(f: Filters, limit: int = 5000) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT project_id, title, grant_amount_eur, total_budget_eur, grant_kind,
+               grant_amount_eur / total_budget_eur AS grant_share
+        FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0 AND status = 'laureate'
+        ORDER BY total_budget_eur DESC LIMIT ?""", params + [limit])
+
+
+# -- FSE ----------------------------------------------------------------------------------------------------
+@_cache
+def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT fp.project_id, fp.title, fp.lead_org, fp.fse_code, fp.total_budget_eur, fp.fse_amount_eur,
+               fp.total_budget_eur - fp.fse_amount_eur AS other_eur, fp.fse_rate_stated, fp.fse_rate_computed,
+               coalesce((SELECT string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FROM quality_issues q
+                         WHERE q.project_id = fp.project_id AND q.rule IN ('fse_exceeds_budget', 'rate_mismatch')), '')
+                   AS flags
+        FROM fp WHERE fp.fse_amount_eur IS NOT NULL
+        ORDER BY fp.total_budget_eur DESC NULLS LAST LIMIT ?""", params + [limit])
+
+
+@_cache
+def cofinancers(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT c.name, count(DISTINCT c.project_id) AS n_projects,
+               string_agg(DISTINCT fp.title, ' ; ' ORDER BY fp.title) AS projects
+        FROM cofinancers c JOIN fp USING (project_id) GROUP BY 1 ORDER BY 2 DESC, 1""", params)
+
+
+# -- map ----------------------------------------------------------------------------------------------------
+@_cache
+def map_regions(f: Filters) -> pd.DataFrame:
+    """Per region: projects placed there (a multi-region project in each), amounts split equally between regions."""
+    cte, params = _filtered(f)
+    return _df(f"""{cte},
+        pr AS (SELECT r.project_id, r.region_code, count(*) OVER (PARTITION BY r.project_id) AS k
+               FROM project_regions r JOIN fp USING (project_id))
+        SELECT g.region_code, g.name, count(pr.project_id) AS n,
+               coalesce(sum(fp.total_budget_eur / pr.k), 0) AS budget_eur,
+               coalesce(sum(fp.fse_amount_eur / pr.k), 0) AS fse_eur,
+               coalesce(sum(fp.grant_amount_eur / pr.k), 0) AS grant_eur,
+               count(pr.project_id) FILTER (WHERE pr.k > 1) AS n_multi
+        FROM regions g LEFT JOIN pr USING (region_code) LEFT JOIN fp USING (project_id)
+        GROUP BY ALL ORDER BY g.region_code""", params)
+
+
+@_cache
+def map_departments(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte},
+        pd_ AS (SELECT d.project_id, d.department_code, count(*) OVER (PARTITION BY d.project_id) AS k
+                FROM project_departments d JOIN fp USING (project_id))
+        SELECT g.department_code, g.name, g.region_code, count(pd_.project_id) AS n,
+               coalesce(sum(fp.total_budget_eur / pd_.k), 0) AS budget_eur,
+               coalesce(sum(fp.fse_amount_eur / pd_.k), 0) AS fse_eur,
+               coalesce(sum(fp.grant_amount_eur / pd_.k), 0) AS grant_eur
+        FROM departments g LEFT JOIN pd_ USING (department_code) LEFT JOIN fp USING (project_id)
+        GROUP BY ALL ORDER BY g.department_code""", params)
+
+
+@_cache
+def off_map(f: Filters) -> pd.DataFrame:
+    """National and unplaced projects: shown beside the map, not dropped."""
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT coalesce(scope, 'none') AS scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
+               coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
+               string_agg(title, ' ; ' ORDER BY title) AS titles
+        FROM fp WHERE scope IS NULL OR scope = 'national' GROUP BY 1 ORDER BY 1""", params)
+
+
+@_cache
+def scope_counts(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"{cte} SELECT coalesce(scope, 'none') AS scope, count(*) AS n FROM fp GROUP BY 1 ORDER BY 1", params)
+
+
+# -- themes -------------------------------------------------------------------------------------------------
+@_cache
+def theme_totals(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT t.theme_id, t.label_fr, t.label_en, count(DISTINCT fp.project_id) AS n,
+               coalesce(sum(fp.total_budget_eur), 0) AS budget_eur, coalesce(sum(fp.grant_amount_eur), 0) AS grant_eur,
+               coalesce(sum(fp.fse_amount_eur), 0) AS fse_eur,
+               count(*) FILTER (WHERE pt.rule LIKE 'tag:%') AS n_by_tag
+        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
+        GROUP BY ALL ORDER BY n DESC, t.label_fr""", params)
+
+
+@_cache
+def theme_programme(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT t.label_fr, t.label_en, fp.programme_name AS programme, count(*) AS n
+        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
+        GROUP BY ALL ORDER BY n DESC""", params)
+
+
+@_cache
+def theme_region(f: Filters) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"""{cte}
+        SELECT t.label_fr, t.label_en, g.name AS region, count(DISTINCT fp.project_id) AS n
+        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
+        JOIN project_regions r USING (project_id) JOIN regions g USING (region_code)
+        GROUP BY ALL ORDER BY 1, 3""", params)
+
+
+@_cache
+def distinct_themed(f: Filters) -> dict:
+    cte, params = _filtered(f)
+    row = _df(f"{cte} SELECT count(DISTINCT pt.project_id) AS n, count(*) AS a "
+              f"FROM project_themes pt JOIN fp USING (project_id)", params).iloc[0]
+    return {"n": int(row["n"]), "a": int(row["a"])}
+
+
+# -- projects -----------------------------------------------------------------------------------------------
+SORTABLE = {"title": "title", "budget": f"{_BUDGET}", "fse": "fse_amount_eur", "start": "start_date",
+            "programme": "programme_name", "status": "status"}
+
+
+@_cache
+def projects_page(f: Filters, sort: str = "budget", descending: bool = True, page: int = 1,
+                  page_size: int = 25) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    order = SORTABLE.get(sort, SORTABLE["budget"])
+    direction = "DESC" if descending else "ASC"
+    return _df(f"""{cte}
+        SELECT project_id, title, lead_org, programme_name AS programme, status, scope,
+               (SELECT string_agg(g.name, ', ' ORDER BY g.name) FROM project_regions r JOIN regions g USING (region_code)
+                WHERE r.project_id = fp.project_id) AS regions,
+               {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date,
+               (SELECT count(*) FROM quality_issues q WHERE q.project_id = fp.project_id) AS n_issues
+        FROM fp ORDER BY {order} {direction} NULLS LAST, title LIMIT ? OFFSET ?""",
+               params + [page_size, (max(page, 1) - 1) * page_size])
+
+
+@_cache
+def project_options(f: Filters, limit: int = 500) -> pd.DataFrame:
+    cte, params = _filtered(f)
+    return _df(f"{cte} SELECT project_id, title FROM fp ORDER BY title LIMIT ?", params + [limit])
+
+
+@_cache
+def project_detail(project_id: str) -> dict[str, pd.DataFrame]:
+    p = [project_id]
+    out = {
+        "project": _df("SELECT p.*, g.name AS programme_name FROM projects p JOIN programmes g USING (programme_id) "
+                       "WHERE project_id = ?", p),
+        "regions": _df("SELECT r.region_code, g.name FROM project_regions r JOIN regions g USING (region_code) "
+                       "WHERE project_id = ? ORDER BY 1", p),
+        "departments": _df("SELECT d.department_code, g.name FROM project_departments d JOIN departments g "
+                           "USING (department_code) WHERE project_id = ? ORDER BY 1", p),
+        "themes": _df("SELECT t.label_fr, t.label_en, pt.rule FROM project_themes pt JOIN themes t USING (theme_id) "
+                      "WHERE project_id = ? ORDER BY 1", p),
+        "partners": _df("SELECT name FROM partners WHERE project_id = ? ORDER BY position", p),
+        "cofinancers": _df("SELECT name FROM cofinancers WHERE project_id = ? ORDER BY position", p),
+        "key_figures": _df("SELECT text, amount_eur, source_line FROM key_figures WHERE project_id = ? "
+                           "ORDER BY position", p),
+        "sources": _df("SELECT field, raw_value, source_line FROM field_sources WHERE project_id = ? "
+                       "ORDER BY source_line, field", p),
+        "issues": _df("SELECT rule, severity, message, \"values\", source_line FROM quality_issues "
+                      "WHERE project_id = ? ORDER BY severity, rule", p),
+        "excerpt": _df("SELECT s.line_no, s.text FROM source_lines s JOIN projects p USING (source_file) "
+                       "WHERE p.project_id = ? AND s.line_no BETWEEN p.source_line_start AND p.source_line_end "
+                       "ORDER BY s.line_no", p),
+    }
+    return out
+
+
+# -- quality ------------------------------------------------------------------------------------------------
+def _issue_scope(f: Filters) -> tuple[str, list]:
+    """Issues of the filtered projects, plus programme-level issues of the programmes they belong to."""
+    cte, params = _filtered(f)
+    return (f"""{cte}, qi AS (
+        SELECT q.* FROM quality_issues q WHERE q.project_id IN (SELECT project_id FROM fp)
+        UNION ALL
+        SELECT q.* FROM quality_issues q WHERE q.project_id IS NULL
+            AND (q.programme_id IN (SELECT programme_id FROM fp) OR q.programme_id IS NULL))"""), params
+
+
+@_cache
+def issues_by_rule(f: Filters) -> pd.DataFrame:
+    cte, params = _issue_scope(f)
+    return _df(f"{cte} SELECT rule, severity, count(*) AS n FROM qi GROUP BY rule, severity "
+               f"ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, n DESC, rule", params)
+
+
+@_cache
+def issues_list(f: Filters, rules: tuple[str, ...] = (), severities: tuple[str, ...] = (),
+                limit: int = 1000) -> pd.DataFrame:
+    cte, params = _issue_scope(f)
+    cond, extra = [], []
+    if rules:
+        cond.append(f"qi.rule IN ({', '.join('?' * len(rules))})")
+        extra += list(rules)
+    if severities:
+        cond.append(f"qi.severity IN ({', '.join('?' * len(severities))})")
+        extra += list(severities)
+    where = " AND ".join(cond) or "TRUE"
+    return _df(f"""{cte}
+        SELECT qi.severity, qi.rule, coalesce(p.title, g.name) AS record, qi.project_id, qi.message, qi."values",
+               qi.source_file, qi.source_line
+        FROM qi LEFT JOIN projects p USING (project_id) LEFT JOIN programmes g ON g.programme_id = qi.programme_id
+        WHERE {where}
+        ORDER BY CASE qi.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, qi.rule, record LIMIT ?""",
+               params + extra + [limit])
+
+
+@_cache
+def coverage(f: Filters) -> dict:
+    cte, params = _filtered(f)
+    row = _df(f"""{cte}
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE total_budget_eur IS NOT NULL OR grant_amount_eur IS NOT NULL) AS with_budget,
+               count(*) FILTER (WHERE scope IS NOT NULL) AS on_map,
+               count(*) FILTER (WHERE project_id IN (SELECT project_id FROM project_themes)) AS themed
+        FROM fp""", params).iloc[0]
+    return {k: int(v) for k, v in row.items()}

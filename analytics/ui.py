@@ -1,0 +1,156 @@
+"""What every page shares: language, current filters, the filter line, charts with their table twin."""
+
+from __future__ import annotations
+
+import io
+import logging
+import traceback
+
+import pandas as pd
+import streamlit as st
+
+from analytics import queries as Q
+from analytics.filters import Filters
+from analytics.i18n import fmt_date, t
+
+log = logging.getLogger("ess.dashboard")
+
+RULE_LABELS = {
+    "fse_exceeds_budget": ("Montant FSE supérieur au budget", "ESF amount above budget"),
+    "grant_exceeds_budget": ("Subvention supérieure au budget", "Grant above budget"),
+    "rate_mismatch": ("Taux déclaré ≠ montant ÷ budget", "Stated rate ≠ amount ÷ budget"),
+    "end_before_start": ("Fin avant le début", "End before start"),
+    "unparseable_amount": ("Montant illisible", "Unreadable amount"),
+    "unparseable_date": ("Date illisible", "Unreadable date"),
+    "unparseable_value": ("Valeur illisible", "Unreadable value"),
+    "missing_amount": ("Montant manquant", "Missing amount"),
+    "missing_fse": ("Code FSE manquant", "Missing ESF code"),
+    "missing_location": ("Lieu manquant", "Missing location"),
+    "missing_start": ("Date manquante", "Missing date"),
+    "missing_theme": ("Thème manquant", "Missing theme"),
+    "missing_title": ("Titre manquant", "Missing title"),
+    "missing_authority": ("Collectivité non nommée", "Local authority not named"),
+    "negative_amount": ("Montant négatif", "Negative amount"),
+    "envelope_mismatch": ("Subventions ≠ enveloppe", "Grants ≠ envelope"),
+    "funnel_inconsistent": ("Entonnoir incohérent", "Inconsistent funnel"),
+    "grant_range_inverted": ("Fourchette de subvention inversée", "Grant range inverted"),
+    "duplicate_identifier": ("Identifiant en double", "Duplicate identifier"),
+    "count_mismatch": ("Décompte différent du document", "Count differs from the document"),
+    "unresolved_location": ("Lieu non trouvé", "Place not found"),
+    "ambiguous_location": ("Lieu ambigu", "Ambiguous place"),
+    "unknown_postcode": ("Code postal inconnu", "Unknown postcode"),
+    "location_conflict": ("Lieux contradictoires", "Conflicting places"),
+    "location_inferred": ("Région déduite de l'ordre du document", "Region inferred from document order"),
+    "outside_regions": ("Lieu hors des 18 régions", "Place outside the 18 regions"),
+    "unmapped_tag": ("Étiquette sans thème", "Tag without theme"),
+    "unthemed": ("Aucun thème", "No theme"),
+    "layout_merged_fields": ("Champs fusionnés à l'impression", "Fields merged in print"),
+    "title_from_toc": ("Titre repris du sommaire", "Title taken from the contents"),
+    "actions_count_mismatch": ("Nombre d'actions différent", "Number of actions differs"),
+    "structure_not_found": ("Structure non reconnue", "Structure not recognised"),
+}
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "fr")
+
+
+def filters() -> Filters:
+    return st.session_state.get("filters", Filters())
+
+
+def rule_label(rule: str) -> str:
+    pair = RULE_LABELS.get(rule)
+    return pair[0 if lang() == "fr" else 1] if pair else rule
+
+
+def status_label(s: str) -> str:
+    return t(f"status_{s}", lang())
+
+
+def describe(f: Filters, lg: str) -> str:
+    """The filters in words, for the filter line and for exported files."""
+    parts = []
+    if f.programmes:
+        names = Q.programmes().set_index("programme_id")["name"]
+        parts.append(f"{t('f_programme', lg)} : " + ", ".join(str(names.get(p, p))[:50] for p in f.programmes))
+    if f.statuses:
+        parts.append(f"{t('f_status', lg)} : " + ", ".join(t(f"status_{s}", lg) for s in f.statuses))
+    if f.regions:
+        names = Q.regions().set_index("region_code")["name"]
+        parts.append(f"{t('f_region', lg)} : " + ", ".join(str(names.get(r, r)) for r in f.regions))
+    if f.departments:
+        names = Q.departments().set_index("department_code")["name"]
+        parts.append(f"{t('f_department', lg)} : " + ", ".join(f"{names.get(d, d)} ({d})" for d in f.departments))
+    if f.themes:
+        th = Q.themes().set_index("theme_id")["label_fr" if lg == "fr" else "label_en"]
+        parts.append(f"{t('f_theme', lg)} : " + ", ".join(str(th.get(x, x)) for x in f.themes))
+    if f.budget_min is not None or f.budget_max is not None:
+        from analytics.i18n import fmt_eur
+
+        parts.append(f"{t('f_budget', lg)} : {fmt_eur(f.budget_min or 0, lg)} – "
+                     f"{fmt_eur(f.budget_max, lg) if f.budget_max is not None else '…'}")
+    if f.year_from is not None or f.year_to is not None:
+        parts.append(f"{t('f_period', lg)} : {f.year_from or '…'}–{f.year_to or '…'}")
+    if f.search.strip():
+        parts.append(f"{t('f_search', lg).split(' (')[0]} : « {f.search.strip()} »")
+    return " ; ".join(parts) if parts else t("no_filter", lg)
+
+
+def header(title_key: str) -> dict:
+    """Page title and the line that says what is shown. Stops the page with a helpful message on no match."""
+    lg, f = lang(), filters()
+    st.title(t(title_key, lg))
+    s = Q.summary(f)
+    line = t("based_on", lg, n=s["n"], total=s["total"])
+    if s["no_budget"]:
+        line += " ; " + t("without_budget", lg, n=s["no_budget"])
+    st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg))}", help=data_date())
+    if s["n"] == 0:
+        st.info(t("empty", lg), icon=":material/search_off:")
+        st.stop()
+    return s
+
+
+def data_date() -> str:
+    built = Q.ranges().get("built_at")
+    return t("data_date", lang(), d=fmt_date(built, lang())) if built else ""
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV for spreadsheets: filters and data date on top, formula-like cells neutralised."""
+    lg = lang()
+    safe = df.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object:
+            safe[col] = safe[col].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
+    buf = io.StringIO()
+    buf.write(f"# {t('filtered_by', lg, desc=describe(filters(), lg))}\n# {data_date()}\n")
+    safe.to_csv(buf, index=False, sep=";" if lg == "fr" else ",", decimal="," if lg == "fr" else ".")
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def table_twin(df: pd.DataFrame, key: str, column_config: dict | None = None) -> None:
+    with st.expander(t("data_table", lang())):
+        st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+        st.download_button(t("download_csv", lang()), csv_bytes(df), file_name=f"{key}.csv", mime="text/csv",
+                           key=f"dl_{key}")
+
+
+def chart(fig, df: pd.DataFrame, key: str, column_config: dict | None = None, **kw):
+    event = st.plotly_chart(fig, width="stretch", key=f"chart_{key}", config={"displaylogo": False}, **kw)
+    table_twin(df, key, column_config)
+    return event
+
+
+def run(page_fn) -> None:
+    """Run a page body: a missing warehouse says how to build it; any other failure shows a message, not a traceback."""
+    try:
+        page_fn()
+    except Q.WarehouseMissing as exc:
+        st.warning(t("no_warehouse", lang(), path=str(exc)), icon=":material/database:")
+    except Exception as exc:  # noqa: BLE001 - the user sees a sentence; the log keeps the details
+        if type(exc).__name__ in ("StopException", "RerunException"):
+            raise
+        log.error("page failed: %s", traceback.format_exc())
+        st.error(t("error", lang(), kind=type(exc).__name__), icon=":material/warning:")

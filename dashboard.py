@@ -1,0 +1,137 @@
+"""Entry point: page config, navigation, and the shared filter sidebar (kept in the URL)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import queries as Q
+from analytics.filters import STATUSES, Filters
+from analytics.i18n import fmt_eur, t
+
+st.set_page_config(page_title="Portefeuille ESS", layout="wide")
+
+# Widget keys of the filters and the Filters field each one feeds.
+KEYS = {"f_prog": "programmes", "f_status": "statuses", "f_reg": "regions", "f_dep": "departments", "f_theme": "themes",
+        "f_q": "search"}
+
+
+def _init_from_url() -> None:
+    """First run of a session: the URL's filters become the widgets' values (a shared link reopens identically)."""
+    if st.session_state.get("_init"):
+        return
+    qp = st.query_params
+    lg = qp.get("lang", "fr")
+    st.session_state["lang"] = lg if lg in ("fr", "en") else "fr"
+    f = Filters.from_query(qp)
+    for key, field in KEYS.items():
+        v = getattr(f, field)
+        st.session_state[key] = list(v) if isinstance(v, tuple) else v
+    st.session_state["_budget"] = (f.budget_min, f.budget_max)
+    st.session_state["_years"] = (f.year_from, f.year_to)
+    st.session_state["_init"] = True
+
+
+def _apply_pending() -> None:
+    """Pages ask for filter changes (e.g. a click on the map) through '_pending'; applied before widgets exist."""
+    pending = st.session_state.pop("_pending", None)
+    if pending:
+        for key, value in pending.items():
+            st.session_state[key] = value
+
+
+def _reset() -> None:
+    for key in KEYS:
+        st.session_state[key] = "" if key == "f_q" else []
+    st.session_state["_budget"] = (None, None)
+    st.session_state["_years"] = (None, None)
+    for k in ("f_budget", "f_years"):
+        st.session_state.pop(k, None)
+
+
+def sidebar() -> Filters:
+    lg = st.session_state["lang"]
+    with st.sidebar:
+        choice = st.segmented_control(t("language", lg), ["FR", "EN"], default=lg.upper(), key="lang_choice")
+        if choice and choice.lower() != lg:
+            st.session_state["lang"] = choice.lower()
+            st.rerun()
+        st.header(t("filters", lg))
+        progs = Q.programmes()
+        names = dict(zip(progs["programme_id"], progs["name"]))
+        st.session_state["f_prog"] = [p for p in st.session_state.get("f_prog", []) if p in names]
+        st.multiselect(t("f_programme", lg), list(names), format_func=lambda p: names[p], key="f_prog",
+                       placeholder=t("all", lg))
+        st.session_state["f_status"] = [s for s in st.session_state.get("f_status", []) if s in STATUSES]
+        st.multiselect(t("f_status", lg), list(STATUSES), format_func=lambda s: t(f"status_{s}", lg), key="f_status",
+                       placeholder=t("all", lg))
+        regs = Q.regions()
+        reg_names = dict(zip(regs["region_code"], regs["name"]))
+        st.session_state["f_reg"] = [r for r in st.session_state.get("f_reg", []) if r in reg_names]
+        st.multiselect(t("f_region", lg), list(reg_names), format_func=lambda r: reg_names[r], key="f_reg",
+                       placeholder=t("all", lg))
+        deps = Q.departments()
+        if st.session_state["f_reg"]:
+            deps = deps[deps["region_code"].isin(st.session_state["f_reg"])]
+        dep_names = {c: f"{n} ({c})" for c, n in zip(deps["department_code"], deps["name"])}
+        st.session_state["f_dep"] = [d for d in st.session_state.get("f_dep", []) if d in dep_names]
+        st.multiselect(t("f_department", lg), list(dep_names), format_func=lambda d: dep_names[d], key="f_dep",
+                       placeholder=t("all", lg))
+        th = Q.themes()
+        th_names = dict(zip(th["theme_id"], th["label_fr" if lg == "fr" else "label_en"]))
+        st.session_state["f_theme"] = [x for x in st.session_state.get("f_theme", []) if x in th_names]
+        st.multiselect(t("f_theme", lg), list(th_names), format_func=lambda x: th_names[x], key="f_theme",
+                       placeholder=t("all", lg))
+        rng = Q.ranges()
+        top = int(-(-rng["budget_max"] // 10_000) * 10_000) or 10_000
+        b0, b1 = st.session_state.get("_budget", (None, None))
+        if "f_budget" not in st.session_state:
+            st.session_state["f_budget"] = (max(0, b0 or 0), min(top, b1 if b1 is not None else top))
+        bmin, bmax = st.slider(t("f_budget", lg), 0, top, step=10_000, key="f_budget",
+                               format="%d €" if lg == "fr" else "€%d")
+        st.caption(f"{fmt_eur(bmin, lg)} – {fmt_eur(bmax, lg)}")
+        y0, y1 = st.session_state.get("_years", (None, None))
+        ymin, ymax = rng["year_min"], rng["year_max"]
+        if "f_years" not in st.session_state:
+            st.session_state["f_years"] = (max(ymin, y0 or ymin), min(ymax, y1 or ymax))
+        yfrom, yto = st.slider(t("f_period", lg), ymin, ymax, key="f_years")
+        st.text_input(t("f_search", lg), key="f_q", max_chars=200)
+        st.button(t("f_reset", lg), on_click=_reset, width="stretch")
+    return Filters(
+        programmes=tuple(st.session_state["f_prog"]), statuses=tuple(st.session_state["f_status"]),
+        regions=tuple(st.session_state["f_reg"]), departments=tuple(st.session_state["f_dep"]),
+        themes=tuple(st.session_state["f_theme"]),
+        budget_min=bmin if bmin > 0 else None, budget_max=bmax if bmax < top else None,
+        year_from=yfrom if yfrom > ymin else None, year_to=yto if yto < ymax else None,
+        search=st.session_state.get("f_q", "") or "")
+
+
+def main() -> None:
+    _init_from_url()
+    _apply_pending()
+    lg = st.session_state["lang"]
+    pages = [
+        st.Page("views/1_overview.py", title=t("page_overview", lg), icon="📊", default=True),
+        st.Page("views/2_budgets.py", title=t("page_budgets", lg), icon="💶", url_path="budgets"),
+        st.Page("views/3_fse.py", title=t("page_fse", lg), icon="🇪🇺", url_path="fse"),
+        st.Page("views/4_map.py", title=t("page_map", lg), icon="🗺️", url_path="map"),
+        st.Page("views/5_themes.py", title=t("page_themes", lg), icon="🏷️", url_path="themes"),
+        st.Page("views/6_projects.py", title=t("page_projects", lg), icon="🔎", url_path="projects"),
+        st.Page("views/7_quality.py", title=t("page_quality", lg), icon="✅", url_path="quality"),
+    ]
+    nav = st.navigation(pages)
+    try:
+        f = sidebar()
+    except Q.WarehouseMissing as exc:
+        st.warning(t("no_warehouse", lg, path=str(exc)), icon=":material/database:")
+        st.stop()
+    st.session_state["filters"] = f
+    # The URL carries the filters on every page (navigation clears query parameters; we set them again).
+    wanted = {**f.to_query(), **({"lang": lg} if lg != "fr" else {})}
+    current = {k: st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k)
+               for k, v in wanted.items()}
+    if current != wanted or set(st.query_params.keys()) != set(wanted):
+        st.query_params.from_dict(wanted)
+    nav.run()
+
+
+main()

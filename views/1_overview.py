@@ -1,0 +1,62 @@
+"""Overview: what the filtered portfolio holds, each call's funnel, and whether grants match envelopes."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("ov_title")
+    k = Q.kpis(f)
+    cols = st.columns(4) + st.columns(4)
+    cols[0].metric(t("kpi_projects", lg), fmt_int(k["projects"], lg))
+    cols[1].metric(t("kpi_budget", lg), fmt_eur(k["total_budget"], lg), help=t("bu_budget_note", lg))
+    cols[2].metric(t("kpi_fse", lg), fmt_eur(k["fse_amount"], lg), help=f"{fmt_int(k['n_fse'], lg)} {t('projects_n', lg)}")
+    cols[3].metric(t("kpi_avg_rate", lg), fmt_pct(k["avg_rate"], lg))
+    cols[4].metric(t("kpi_median_rate", lg), fmt_pct(k["median_rate"], lg))
+    cols[5].metric(t("kpi_grants", lg), fmt_eur(k["grants"], lg), help=f"{fmt_int(k['n_grants'], lg)} {t('projects_n', lg)}")
+    cols[6].metric(t("kpi_regions", lg), fmt_int(k["regions_covered"], lg),
+                   help=f"{t('scope_national', lg)} : {fmt_int(k['n_national'], lg)} ; "
+                        f"{t('scope_multi-region', lg)} : {fmt_int(k['n_multi'], lg)} ; "
+                        f"{t('scope_none', lg)} : {fmt_int(k['n_unplaced'], lg)}")
+
+    cols[7].metric(t("scope_national", lg), fmt_int(k["n_national"], lg),
+                   help=f"{t('scope_multi-region', lg)} : {fmt_int(k['n_multi'], lg)}")
+
+    st.subheader(t("funnel_title", lg))
+    fun = Q.funnels(f)
+    if fun.empty:
+        st.caption(t("empty", lg))
+    for i, col in enumerate(st.columns(max(1, min(3, len(fun))))):
+        with col:
+            for row in fun.iloc[i::3].itertuples():
+                st.plotly_chart(charts.funnel(row, lg), width="stretch", key=f"funnel_{row.programme_id}",
+                                config={"displaylogo": False})
+    if not fun.empty:
+        ui.table_twin(fun, "funnels")
+    bps = Q.by_programme_status(f)
+    ui.chart(charts.stacked_counts(bps, "programme", "status", t("by_programme", lg), lg, ui.status_label),
+             bps.assign(status=bps["status"].map(ui.status_label)), "programme_status")
+
+    st.subheader(t("recon_title", lg))
+    rec = Q.envelope_reconciliation(f)
+    if rec.empty:
+        st.caption(t("empty", lg))
+    for row in rec.itertuples():
+        ok = bool(row.within_tolerance)
+        share = abs(row.gap_eur) / row.envelope_eur if row.envelope_eur else 0
+        c1, c2, c3 = st.columns([3, 1, 1])
+        c1.markdown(f"**{row.name}**  \n{fmt_int(row.n_grants, lg)} {t('funnel_laureates', lg).lower()}")
+        c2.metric(t("envelope", lg), fmt_eur(row.envelope_eur, lg))
+        c3.metric(t("grants_sum", lg), fmt_eur(row.grants_eur, lg),
+                  delta=f"{fmt_eur(row.gap_eur, lg)} ({fmt_pct(share, lg, 2)})", delta_color="off")
+        (st.success if ok else st.warning)(
+            f"{t('gap', lg)} : {fmt_eur(row.gap_eur, lg)} — {t('within_tolerance' if ok else 'outside_tolerance', lg)}")
+    if not rec.empty:
+        ui.table_twin(rec, "envelope_reconciliation")
+
+
+ui.run(page)

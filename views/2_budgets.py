@@ -1,0 +1,52 @@
+"""Budgets: how large the projects are, by call and status, and which are the largest."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_eur, t
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("bu_title")
+    st.caption(t("bu_budget_note", lg))
+    c1, c2 = st.columns(2)
+    scale = c1.segmented_control(t("bu_scale", lg), ["log", "linear"], default="log", key="bu_scale",
+                                 format_func=lambda s: t("bu_log" if s == "log" else "bu_linear", lg))
+    group = c2.segmented_control(t("bu_group", lg), ["programme", "status"], default="programme", key="bu_group",
+                                 format_func=lambda g: t("programme" if g == "programme" else "status", lg))
+    log, group = (scale or "log") == "log", group or "programme"
+    label = ui.status_label if group == "status" else (lambda g: str(g))
+
+    hist = Q.budget_histogram(f, log, group)
+    if hist.empty:
+        st.info(t("empty", lg))
+        return
+    left, right = st.columns(2)
+    with left:
+        table = hist.assign(grp=hist["grp"].map(label))[["grp", "lo_eur", "hi_eur", "n"]].rename(
+            columns={"grp": t("bu_group", lg), "lo_eur": "min_eur", "hi_eur": "max_eur", "n": t("count", lg)})
+        ui.chart(charts.budget_histogram(hist, log, lg, label), table, "budget_histogram")
+    with right:
+        quart = Q.budget_quartiles(f, group)
+        ui.chart(charts.budget_box(quart, log, lg, label), quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
+
+    st.subheader(t("bu_top", lg, n=10))
+    top = Q.largest_projects(f, 10)
+    show = top.assign(status=top["status"].map(ui.status_label),
+                      budget=[fmt_eur(v, lg) for v in top["budget_eur"]],
+                      grant=[fmt_eur(v, lg) for v in top["grant_amount_eur"]],
+                      fse=[fmt_eur(v, lg) for v in top["fse_amount_eur"]])
+    st.dataframe(show[["title", "lead_org", "programme", "status", "budget", "fse", "grant"]].rename(columns={
+        "title": t("title", lg), "lead_org": t("lead_org", lg), "programme": t("programme", lg),
+        "status": t("status", lg), "budget": t("budget", lg), "fse": t("fse_amount", lg), "grant": t("grant", lg)}),
+        hide_index=True, width="stretch")
+    st.download_button(t("download_csv", lg), ui.csv_bytes(top), "largest_projects.csv", "text/csv", key="dl_top")
+
+    gvb = Q.grant_vs_budget(f)
+    if not gvb.empty:
+        ui.chart(charts.grant_vs_budget(gvb, lg), gvb, "grant_vs_budget")
+
+
+ui.run(page)

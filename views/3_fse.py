@@ -1,0 +1,52 @@
+"""FSE cofinancing: how much the European Social Fund brings, at what rate, and where the figures disagree."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_eur, fmt_pct, t
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("fse_title")
+    df = Q.fse_projects(f)
+    if df.empty:
+        st.info(t("fse_none", lg), icon=":material/info:")
+        return
+    flagged = df[df["flags"] != ""]
+    c = st.columns(4)
+    c[0].metric(t("kpi_projects", lg), len(df))
+    c[1].metric(t("kpi_fse", lg), fmt_eur(df["fse_amount_eur"].sum(), lg))
+    c[2].metric(t("kpi_budget", lg), fmt_eur(df["total_budget_eur"].sum(), lg))
+    c[3].metric(t("issues_flagged", lg), len(flagged))
+    for row in flagged.itertuples():
+        labels = ", ".join(ui.rule_label(r) for r in row.flags.split(", "))
+        st.warning(f"**{row.title}** — {labels} : FSE {fmt_eur(row.fse_amount_eur, lg)} / "
+                   f"{t('total_budget', lg).lower()} {fmt_eur(row.total_budget_eur, lg)} "
+                   f"({t('rate_stated', lg).lower()} {fmt_pct(row.fse_rate_stated, lg, 0)}, "
+                   f"{t('rate_computed', lg).lower()} {fmt_pct(row.fse_rate_computed, lg)})", icon=":material/warning:")
+    cols = {"title": t("title", lg), "total_budget_eur": t("total_budget", lg), "fse_amount_eur": t("fse_amount", lg),
+            "other_eur": t("fse_other", lg), "fse_rate_stated": t("rate_stated", lg),
+            "fse_rate_computed": t("rate_computed", lg), "flags": t("issues_flagged", lg)}
+    table = df[list(cols)].assign(flags=df["flags"].map(
+        lambda s: ", ".join(ui.rule_label(r) for r in s.split(", ")) if s else "")).rename(columns=cols)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.fse_scatter(df, lg), table, "fse_scatter")
+    with right:
+        ui.chart(charts.fse_rates(df, lg), table, "fse_rates")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.fse_stacked(df, lg), table, "fse_stacked")
+    with right:
+        cof = Q.cofinancers(f)
+        if cof.empty:
+            st.caption(t("empty", lg))
+        else:
+            ui.chart(charts.cofinancer_bars(cof, lg), cof.rename(columns={
+                "name": t("cofinancer", lg), "n_projects": t("n_projects", lg), "projects": t("page_projects", lg)}),
+                "cofinancers")
+
+
+ui.run(page)

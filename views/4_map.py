@@ -1,0 +1,81 @@
+"""Map: where the filtered projects are, by region or department, overseas and national projects included."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_eur, fmt_int, t
+
+MEASURES = {"n": "m_count", "budget_eur": "m_budget", "fse_eur": "m_fse", "grant_eur": "m_grant"}
+
+
+def _select_region(event, df) -> None:
+    """A click on a region filters every page (through the sidebar's region filter)."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", []) or []
+    codes = sorted({p.get("location") for p in points if p.get("location")})
+    if not codes:
+        return
+    if "department_code" in df:
+        regions = sorted(set(df[df["department_code"].isin(codes)]["region_code"]))
+        pending = {"f_reg": regions, "f_dep": codes}
+    else:
+        pending = {"f_reg": codes, "f_dep": []}
+    if pending["f_reg"] != list(ui.filters().regions) or pending["f_dep"] != list(ui.filters().departments):
+        st.session_state["_pending"] = pending
+        st.rerun()
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("map_title")
+    c1, c2 = st.columns(2)
+    measure = c1.segmented_control(t("map_measure", lg), list(MEASURES), default="n", key="map_measure",
+                                   format_func=lambda m: t(MEASURES[m], lg)) or "n"
+    level = c2.segmented_control(t("map_level", lg), ["region", "department"], default="region", key="map_level",
+                                 format_func=lambda v: t(f"level_{v}", lg)) or "region"
+    df = Q.map_regions(f) if level == "region" else Q.map_departments(f)
+    title = t("map_title_fmt", lg, measure=t(MEASURES[measure], lg), level=t(f"level_{level}", lg))
+    main, side = st.columns([3, 1])
+    with main:
+        zmax = float(df[measure].max() or 1)
+        event = st.plotly_chart(charts.choropleth(df, level, measure, lg, title, zmax=zmax), width="stretch",
+                                key=f"map_{level}_{measure}", on_select="rerun", selection_mode="points",
+                                config={"displaylogo": False, "scrollZoom": False})
+        st.caption(t("map_click", lg))
+        st.markdown(f"**{t('map_overseas', lg)}**")
+        insets = st.columns(5)
+        for col, code in zip(insets, charts.OVERSEAS):
+            with col:
+                st.plotly_chart(charts.overseas_inset(df, code, level, measure, lg, zmax), width="stretch",
+                                key=f"inset_{code}_{level}_{measure}", config={"displayModeBar": False})
+        _select_region(event, df)
+    with side:
+        st.markdown(f"**{t('map_outside', lg)}**")
+        off = Q.off_map(f)
+        if off.empty:
+            st.caption("–")
+        for row in off.itertuples():
+            st.metric(t(f"scope_{row.scope}", lg), f"{fmt_int(row.n, lg)} {t('projects_n', lg)}",
+                      help=row.titles[:600])
+            st.caption(f"{t('budget', lg)} {fmt_eur(row.budget_eur, lg)} · FSE {fmt_eur(row.fse_eur, lg)} · "
+                       f"{t('grant', lg)} {fmt_eur(row.grant_eur, lg)}")
+        sc = Q.scope_counts(f).set_index("scope")["n"]
+        st.metric(t("scope_multi-region", lg), f"{fmt_int(sc.get('multi-region', 0), lg)} {t('projects_n', lg)}")
+        st.info(t("map_multi_note", lg), icon=":material/info:")
+        regs = Q.regions()
+        names = dict(zip(regs["region_code"], regs["name"]))
+        pick = st.selectbox(t("map_pick", lg), [""] + list(names), format_func=lambda c: names.get(c, "–"),
+                            key="map_pick")
+        if pick and [pick] != list(f.regions):
+            st.session_state["_pending"] = {"f_reg": [pick], "f_dep": []}
+            st.session_state.pop("map_pick", None)
+            st.rerun()
+    code = "region_code" if level == "region" else "department_code"
+    table = df[df["n"] > 0][[code, "name", "n", "budget_eur", "fse_eur", "grant_eur"]].rename(columns={
+        code: "code", "name": t(f"level_{level}", lg), "n": t("m_count", lg), "budget_eur": t("m_budget", lg),
+        "fse_eur": t("m_fse", lg), "grant_eur": t("m_grant", lg)})
+    ui.table_twin(table, f"map_{level}")
+
+
+ui.run(page)

@@ -1,0 +1,39 @@
+"""Themes: what the projects are about, by call and by region; a project with several themes counted once in totals."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_eur, t
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("th_title")
+    d = Q.distinct_themed(f)
+    st.caption(t("th_note", lg) + " " + t("th_distinct", lg, n=d["n"], a=d["a"]))
+    totals = Q.theme_totals(f)
+    if totals.empty:
+        st.info(t("empty", lg))
+        return
+    label = "label_fr" if lg == "fr" else "label_en"
+    left, right = st.columns(2)
+    with left:
+        tp = Q.theme_programme(f)
+        ui.chart(charts.theme_treemap(tp, lg), tp[[label, "programme", "n"]].rename(
+            columns={label: t("theme", lg), "programme": t("programme", lg), "n": t("count", lg)}), "theme_programme")
+    with right:
+        table = totals[[label, "n", "n_by_tag", "budget_eur", "fse_eur", "grant_eur"]].rename(columns={
+            label: t("theme", lg), "n": t("n_projects", lg), "n_by_tag": "tag", "budget_eur": t("total_budget", lg),
+            "fse_eur": t("fse_amount", lg), "grant_eur": t("grant", lg)})
+        ui.chart(charts.theme_bars(totals, lg), table, "theme_totals")
+    tr = Q.theme_region(f)
+    if not tr.empty:
+        ui.chart(charts.theme_heatmap(tr, lg), tr[[label, "region", "n"]].rename(
+            columns={label: t("theme", lg), "region": t("region", lg), "n": t("count", lg)}), "theme_region")
+    top = totals.iloc[0]
+    st.caption(f"{top[label]} : {int(top['n'])} {t('projects_n', lg)}, {t('budget', lg).lower()} "
+               f"{fmt_eur(top['budget_eur'], lg)}")
+
+
+ui.run(page)

@@ -1,0 +1,101 @@
+"""Projects: the filtered projects, sortable and paged, and every field of one with where it came from."""
+
+import math
+
+import streamlit as st
+
+from analytics import queries as Q
+from analytics import ui
+from analytics.i18n import date_format, eur_format, fmt_date, fmt_eur, fmt_pct, t
+
+PAGE_SIZE = 25
+SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "year", "programme": "programme",
+         "status": "status"}
+
+
+def _detail(pid: str, lg: str) -> None:
+    d = Q.project_detail(pid)
+    if d["project"].empty:
+        return
+    p = d["project"].iloc[0]
+    st.subheader(p["title"])
+    st.caption(t("pr_lines", lg, file=p["source_file"], a=int(p["source_line_start"]), b=int(p["source_line_end"])))
+    fields = [
+        (t("programme", lg), p["programme_name"]), (t("status", lg), ui.status_label(p["status"])),
+        (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
+        (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"),
+        (t("total_budget", lg), fmt_eur(p["total_budget_eur"], lg) + (f" ({p['budget_kind']})" if p["budget_kind"] else "")),
+        (t("fse_amount", lg), fmt_eur(p["fse_amount_eur"], lg)),
+        (t("rate_stated", lg), fmt_pct(p["fse_rate_stated"], lg)), (t("rate_computed", lg), fmt_pct(p["fse_rate_computed"], lg)),
+        (t("grant", lg), fmt_eur(p["grant_amount_eur"], lg) + (f" ({p['grant_kind']})" if p["grant_kind"] else "")),
+        (t("scope", lg), t(f"scope_{p['scope'] or 'none'}", lg)), (t("loc_printed", lg), p["location_raw"]),
+        (t("regions", lg), ", ".join(d["regions"]["name"])),
+        (t("department", lg), ", ".join(f"{n} ({c})" for c, n in d["departments"].itertuples(index=False))),
+        (t("geo_method", lg), f"{p['geo_method'] or '–'} : {p['geo_evidence'] or ''}"),
+        (t("pr_themes", lg), ", ".join(f"{a if lg == 'fr' else b} ({r})" for a, b, r in d["themes"].itertuples(index=False))),
+        (t("tags", lg), p["tags"]), (t("structure", lg), p["structure_type"]), (t("website", lg), p["website"]),
+        (t("postcode", lg), " ".join(x for x in (p["postcode"], p["city"]) if isinstance(x, str))),
+        (t("objective", lg), p["objective"]), (t("description", lg), p["description"]),
+    ]
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('pr_fields', lg)}**")
+        rows = [{t("field", lg): k, t("value", lg): "–" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)}
+                for k, v in fields]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        for key, title in (("partners", "pr_partners"), ("cofinancers", "pr_cofinancers")):
+            if not d[key].empty:
+                st.markdown(f"**{t(title, lg)}** : " + " · ".join(d[key]["name"]))
+        if not d["key_figures"].empty:
+            st.markdown(f"**{t('pr_key_figures', lg)}**")
+            for text, amount, line in d["key_figures"].itertuples(index=False):
+                st.markdown(f"- {text}" + (f" — **{fmt_eur(amount, lg)}**" if amount == amount and amount is not None else "")
+                            + f" _(l. {line})_")
+    with right:
+        st.markdown(f"**{t('pr_issues', lg)}**")
+        if d["issues"].empty:
+            st.success(t("pr_no_issue", lg))
+        for rule, sev, msg, values, line in d["issues"].itertuples(index=False):
+            box = {"error": st.error, "warning": st.warning}.get(sev, st.info)
+            box(f"**{ui.rule_label(rule)}** — {msg}" + (f" _(l. {int(line)})_" if line == line and line else ""))
+        st.markdown(f"**{t('pr_sources', lg)}**")
+        st.dataframe(d["sources"].rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
+                                                  "source_line": t("line", lg)}), hide_index=True, width="stretch")
+    with st.expander(t("pr_excerpt", lg), expanded=False):
+        st.code("\n".join(f"{n:>5}  {txt}" for n, txt in d["excerpt"].itertuples(index=False)), language=None)
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    s = ui.header("pr_title")
+    c1, c2, c3 = st.columns([2, 1, 1])
+    sort = c1.selectbox(t("pr_sort", lg), list(SORTS), key="pr_sort",
+                        format_func=lambda k: {"budget": t("budget", lg), "title": t("title", lg), "fse": t("fse_amount", lg),
+                                               "start": t("year", lg), "programme": t("programme", lg),
+                                               "status": t("status", lg)}[k])
+    desc = c2.toggle("↓", value=True, key="pr_desc")
+    pages = max(1, math.ceil(s["n"] / PAGE_SIZE))
+    page_no = c3.number_input(t("pr_page", lg), 1, pages, 1, key="pr_page")
+    df = Q.projects_page(f, sort, desc, int(page_no), PAGE_SIZE)
+    st.caption(t("pr_pages", lg, p=int(page_no), n=pages))
+    show = df.assign(status=df["status"].map(ui.status_label),
+                     scope=df["scope"].fillna("none").map(lambda x: t(f"scope_{x}", lg)))
+    money = {c: st.column_config.NumberColumn(t(k, lg), format=eur_format(lg))
+             for c, k in (("budget_eur", "budget"), ("fse_amount_eur", "fse_amount"), ("grant_amount_eur", "grant"))}
+    dates = {c: st.column_config.DateColumn(t(k, lg), format=date_format(lg)) for c, k in (("start_date", "start"),
+                                                                                          ("end_date", "end"))}
+    cfg = {"project_id": None, **money, **dates, "title": t("title", lg), "lead_org": t("lead_org", lg),
+           "programme": t("programme", lg), "status": t("status", lg), "scope": t("scope", lg),
+           "regions": t("regions", lg), "n_issues": t("pr_issues", lg)}
+    st.dataframe(show, hide_index=True, width="stretch", column_config=cfg)
+    st.download_button(t("download_csv", lg), ui.csv_bytes(df), "projects.csv", "text/csv", key="dl_projects")
+    st.divider()
+    st.subheader(t("pr_detail", lg))
+    opts = Q.project_options(f)
+    titles = dict(zip(opts["project_id"], opts["title"]))
+    pid = st.selectbox(t("pr_pick", lg), list(titles), format_func=lambda k: titles[k][:110], key="pr_pick")
+    if pid:
+        _detail(pid, lg)
+
+
+ui.run(page)

@@ -1,0 +1,50 @@
+"""Data quality: what the sources get wrong or leave out, for the filtered records, and how complete they are."""
+
+import streamlit as st
+
+from analytics import charts, ui
+from analytics import queries as Q
+from analytics.i18n import fmt_pct, t
+
+
+def page():
+    lg, f = ui.lang(), ui.filters()
+    ui.header("qu_title")
+    cov = Q.coverage(f)
+    st.subheader(t("qu_coverage", lg))
+    c = st.columns(3)
+    for col, key, label in ((c[0], "with_budget", "qu_with_budget"), (c[1], "on_map", "qu_on_map"),
+                            (c[2], "themed", "qu_themed")):
+        share = cov[key] / cov["n"] if cov["n"] else 0
+        col.metric(f"{t('projects_n', lg).capitalize()} {t(label, lg)}", fmt_pct(share, lg, 0),
+                   help=f"{cov[key]} / {cov['n']}")
+        col.progress(share)
+    by_rule = Q.issues_by_rule(f)
+    if by_rule.empty:
+        st.success(t("qu_none", lg))
+        return
+    table = by_rule.assign(label=by_rule["rule"].map(ui.rule_label),
+                           severity=by_rule["severity"].map(lambda s: t(f"sev_{s}", lg)))
+    ui.chart(charts.issues_bars(by_rule, lg, ui.rule_label), table.rename(columns={
+        "label": t("qu_rule", lg), "severity": t("qu_severity", lg), "n": t("count", lg)}), "issues_by_rule")
+
+    st.subheader(t("qu_list", lg))
+    c1, c2 = st.columns(2)
+    rules = c1.multiselect(t("qu_rule", lg), list(by_rule["rule"].unique()), format_func=ui.rule_label, key="qu_rules",
+                           placeholder=t("all", lg))
+    sevs = c2.multiselect(t("qu_severity", lg), ["error", "warning", "info"], format_func=lambda s: t(f"sev_{s}", lg),
+                          key="qu_sev", placeholder=t("all", lg))
+    issues = Q.issues_list(f, tuple(rules), tuple(sevs))
+    show = issues.assign(rule=issues["rule"].map(ui.rule_label),
+                         severity=issues["severity"].map(lambda s: t(f"sev_{s}", lg)),
+                         record=issues["record"].fillna(t("qu_programme_level", lg)),
+                         source=issues["source_file"].fillna("") + issues["source_line"].map(
+                             lambda v: f" : {int(v)}" if v == v and v is not None else ""))
+    st.dataframe(show[["severity", "rule", "record", "message", "values", "source"]].rename(columns={
+        "severity": t("qu_severity", lg), "rule": t("qu_rule", lg), "record": t("qu_record", lg),
+        "message": t("qu_message", lg), "values": t("qu_values", lg), "source": t("qu_source", lg)}),
+        hide_index=True, width="stretch")
+    st.download_button(t("download_csv", lg), ui.csv_bytes(issues), "quality_issues.csv", "text/csv", key="dl_issues")
+
+
+ui.run(page)
