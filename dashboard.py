@@ -50,6 +50,7 @@ def _reset() -> None:
 
 def sidebar() -> Filters:
     lg = st.session_state["lang"]
+    Q.connection()  # uncached: says if the warehouse is missing, drops cached answers if it was rebuilt
     with st.sidebar:
         choice = st.segmented_control(t("language", lg), ["FR", "EN"], default=lg.upper(), key="lang_choice")
         if choice and choice.lower() != lg:

@@ -176,6 +176,10 @@ _T: dict[str, tuple[str, str]] = {
     "objective": ("Objectif", "Objective"),
     "description": ("Description", "Description"),
     "start": ("Début", "Start"),
+    "kind_triennial": ("triennal", "three-year"),
+    "kind_total": ("total", "total"),
+    "kind_granted": ("accordée", "granted"),
+    "kind_requested": ("demandée", "requested"),
     "end": ("Fin", "End"),
     # projects
     "pr_title": ("Explorateur de projets", "Project explorer"),

@@ -35,22 +35,25 @@ def _stamp(path: Path) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _connect(path: str, stamp: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path, read_only=True, config={"threads": 2, "memory_limit": "2GB"})
+    con = duckdb.connect(path, read_only=True)
+    # Explicit limits: the app shares a 2-core machine with its users' other work.
+    con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', 2))}")
+    con.execute(f"SET memory_limit = '{os.environ.get('ESS_DUCKDB_MEMORY', '2GB')}'")
     return con
 
 
-_last_stamp: dict[str, str] = {}
+_current: dict[str, tuple[str, str]] = {}
 
 
 def connection() -> duckdb.DuckDBPyConnection:
     path = warehouse_path()
     if not path.exists():
         raise WarehouseMissing(str(path))
-    stamp = _stamp(path)
-    if _last_stamp.get(str(path)) not in (None, stamp):
-        st.cache_data.clear()  # answers of the previous build are stale
-    _last_stamp[str(path)] = stamp
-    return _connect(str(path), stamp)
+    key = (str(path), _stamp(path))
+    if _current.get("key") not in (None, key):
+        st.cache_data.clear()  # answers about another file, or an earlier build of this one, are stale
+    _current["key"] = key
+    return _connect(*key)
 
 
 def _df(sql: str, params: list | None = None) -> pd.DataFrame:

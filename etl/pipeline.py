@@ -196,7 +196,7 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                                           p.fse_code, "fse_code"))
                 else:
                     fse_codes[p.fse_code] = pid
-            assigned, unmapped = themes.assign(p.tags, p.text_for_themes())
+            assigned, unmapped = themes.assign(p.tags, p.text_for_themes(), title=p.title)
             for t in unmapped:
                 p.issues.append(Issue("unmapped_tag", "warning", f"tag '{t}' maps to no theme", t, "tags"))
             if not assigned:

@@ -60,7 +60,7 @@ def tag_themes(tag: str) -> list[tuple[str, str]]:
     return out
 
 
-def assign(tags: list[str], text: str, max_text_themes: int = 3) -> tuple[list[tuple[str, str]], list[str]]:
+def assign(tags: list[str], text: str, max_text_themes: int = 3, title: str = "") -> tuple[list[tuple[str, str]], list[str]]:
     """(theme_id, rule) pairs for a record, and the tags that mapped to no theme."""
     _, rules = taxonomy()
     seen: dict[str, str] = {}
@@ -73,15 +73,19 @@ def assign(tags: list[str], text: str, max_text_themes: int = 3) -> tuple[list[t
             seen.setdefault(theme_id, f"tag:{tag}")
     if tags and seen:
         return list(seen.items()), unmapped
-    # No usable tag: keyword rules on the text, strongest themes first (most distinct words).
+    # No usable tag: keyword rules on the text, strongest themes first (a word in the title counts for
+    # three, then the number of distinct words).
     f = fold(text or "")
+    ft = fold(title or "")
     scores = []
     for r in rules:
         if r.applies_to not in ("text", "both"):
             continue
         words = {m.group(0) for m in r.pattern.finditer(f)}
-        if words:
-            scores.append((len(words), r.theme_id, sorted(words)[0]))
+        in_title = {m.group(0) for m in r.pattern.finditer(ft)}
+        if words or in_title:
+            best = sorted(in_title)[0] if in_title else sorted(words)[0]
+            scores.append((len(words | in_title) + 3 * bool(in_title), r.theme_id, best))
     scores.sort(key=lambda x: (-x[0], x[1]))
     for n, theme_id, word in scores[:max_text_themes]:
         seen.setdefault(theme_id, f"keyword:{word}")

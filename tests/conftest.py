@@ -35,3 +35,17 @@ def raw_copy(tmp_path) -> Path:
     d = tmp_path / "raw"
     shutil.copytree(RAW, d)
     return d
+
+
+@pytest.fixture(scope="session")
+def app_env(warehouse):
+    """Point the dashboard's read side at the test warehouse."""
+    import os
+
+    old = os.environ.get("ESS_WAREHOUSE")
+    os.environ["ESS_WAREHOUSE"] = str(warehouse)
+    yield warehouse
+    if old is None:
+        os.environ.pop("ESS_WAREHOUSE", None)
+    else:
+        os.environ["ESS_WAREHOUSE"] = old

@@ -1,6 +1,7 @@
 """Projects: the filtered projects, sortable and paged, and every field of one with where it came from."""
 
 import math
+from datetime import date
 
 import streamlit as st
 
@@ -23,11 +24,14 @@ def _detail(pid: str, lg: str) -> None:
     fields = [
         (t("programme", lg), p["programme_name"]), (t("status", lg), ui.status_label(p["status"])),
         (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
-        (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"),
-        (t("total_budget", lg), fmt_eur(p["total_budget_eur"], lg) + (f" ({p['budget_kind']})" if p["budget_kind"] else "")),
+        (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"
+         if isinstance(p["start_date"], date) or isinstance(p["end_date"], date) else "–"),
+        (t("total_budget", lg), fmt_eur(p["total_budget_eur"], lg)
+         + (f" ({t('kind_' + p['budget_kind'], lg)})" if p["budget_kind"] else "")),
         (t("fse_amount", lg), fmt_eur(p["fse_amount_eur"], lg)),
         (t("rate_stated", lg), fmt_pct(p["fse_rate_stated"], lg)), (t("rate_computed", lg), fmt_pct(p["fse_rate_computed"], lg)),
-        (t("grant", lg), fmt_eur(p["grant_amount_eur"], lg) + (f" ({p['grant_kind']})" if p["grant_kind"] else "")),
+        (t("grant", lg), fmt_eur(p["grant_amount_eur"], lg)
+         + (f" ({t('kind_' + p['grant_kind'], lg)})" if p["grant_kind"] else "")),
         (t("scope", lg), t(f"scope_{p['scope'] or 'none'}", lg)), (t("loc_printed", lg), p["location_raw"]),
         (t("regions", lg), ", ".join(d["regions"]["name"])),
         (t("department", lg), ", ".join(f"{n} ({c})" for c, n in d["departments"].itertuples(index=False))),

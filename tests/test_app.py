@@ -1,0 +1,141 @@
+"""Every page under AppTest: default filters, one filtered state, one interaction each."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = {"overview": "views/1_overview.py", "budgets": "views/2_budgets.py", "fse": "views/3_fse.py",
+         "map": "views/4_map.py", "themes": "views/5_themes.py", "projects": "views/6_projects.py",
+         "quality": "views/7_quality.py"}
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+@pytest.fixture(autouse=True)
+def _env(app_env):
+    yield
+
+
+def open_page(name: str, **query) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if name != "overview":
+        at.switch_page(PAGES[name])
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value.replace(NNBSP, " ").replace(NBSP, " ") for m in at.metric}
+
+
+def caption_text(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_with_default_filters(name):
+    at = open_page(name)
+    assert "Sur la base de 159 projets sur 159 ; 131 sans budget" in caption_text(at)
+
+
+def test_overview_figures_and_region_filter():
+    at = open_page("overview")
+    m = metrics(at)
+    assert m["Projets"] == "159"
+    assert m["Montant FSE"] == "887 735 €"
+    assert m["Subventions"] == "2 749 229 €"
+    assert m["Taux FSE médian"] == "50,0 %"
+    assert m["Enveloppe"] == "2 750 000 €"
+    assert any("dans la tolérance de 0,1 %" in s.value for s in at.success)
+    at.multiselect(key="f_reg").set_value(["76"]).run()
+    assert metrics(at)["Projets"] == "23"
+    assert "Région : Occitanie" in caption_text(at)
+
+
+def test_filters_come_from_the_url():
+    at = open_page("overview", reg="76", status="funded")
+    assert metrics(at)["Projets"] == "2"
+    assert at.query_params["reg"] in ("76", ["76"])
+
+
+def test_english_labels_and_formats():
+    at = open_page("overview", lang="en")
+    m = metrics(at)
+    assert m["ESF amount"] == "€887,735"
+    assert m["Median ESF rate"] == "50.0%"
+
+
+def test_budgets_status_filter():
+    at = open_page("budgets")
+    at.multiselect(key="f_status").set_value(["funded"]).run()
+    assert not at.exception
+    assert "Sur la base de 14 projets sur 159" in caption_text(at)
+    top = next(d.value for d in at.dataframe if "Titre" in d.value.columns)
+    assert len(top) == 10 and top["Titre"].iloc[0].startswith("De la conception")
+
+
+def test_fse_page_shows_the_flagged_project_and_search():
+    at = open_page("fse")
+    m = metrics(at)
+    assert (m["Projets"], m["Montant FSE"], m["Budget total"], m["Incohérences signalées"]) == (
+        "14", "887 735 €", "1 714 103 €", "1")
+    warning = at.warning[0].value
+    assert "Créer et diffuser un modèle de monnaie locale" in warning and "Montant FSE supérieur au budget" in warning
+    at.text_input(key="f_q").set_value("mobicoop").run()
+    assert metrics(at)["Projets"] == "1"
+    assert len(at.warning) == 0
+
+
+def test_map_off_map_panel_and_region_pick():
+    at = open_page("map")
+    m = metrics(at)
+    assert m["National"] == "3 projets" and m["Non localisé"] == "4 projets" and m["Multi-régions"] == "5 projets"
+    at.selectbox(key="map_pick").set_value("76").run()
+    assert not at.exception
+    assert at.multiselect(key="f_reg").value == ["76"]
+    assert "Sur la base de 23 projets sur 159" in caption_text(at)
+
+
+def test_themes_page_counts_and_theme_filter():
+    at = open_page("themes")
+    assert "159 projets distincts" in caption_text(at)
+    at.multiselect(key="f_theme").set_value(["mobilite"]).run()
+    assert "Sur la base de 6 projets sur 159" in caption_text(at)
+
+
+def test_projects_detail_shows_issues_and_sources():
+    at = open_page("projects")
+    assert len(at.dataframe[0].value) == 25
+    at.selectbox(key="pr_pick").set_value("fse-2020-2021-202004086").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("Montant FSE supérieur au budget" in e and "62 414 €" in e for e in errors)
+    sources = at.dataframe[2].value
+    assert "62 414 € (50%)" in sources.iloc[:, 1].tolist()
+
+
+def test_quality_page_severity_filter():
+    at = open_page("quality")
+    m = metrics(at)
+    assert m["Projets placés sur la carte"] == "97 %"
+    at.multiselect(key="qu_sev").set_value(["error"]).run()
+    table = at.dataframe[-1].value
+    assert len(table) == 1 and "62 414" in table.iloc[0]["Message"]
+
+
+def test_empty_filters_give_a_helpful_message():
+    at = open_page("overview", q="zzz-nothing-matches")
+    assert any("Aucun projet ne correspond" in i.value for i in at.info)
+
+
+def test_missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
+    monkeypatch.setenv("ESS_WAREHOUSE", str(tmp_path / "absent.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("python -m etl" in w.value for w in at.warning)

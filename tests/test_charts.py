@@ -1,0 +1,72 @@
+"""Figure builders: DataFrame in, figure out; checked on the real query results."""
+
+import json
+
+import pytest
+
+from analytics import charts
+from analytics import queries as Q
+from analytics.filters import Filters
+
+
+@pytest.fixture(autouse=True)
+def _env(app_env):
+    yield
+
+
+def test_choropleth_is_offline_and_complete():
+    df = Q.map_regions(Filters())
+    fig = charts.choropleth(df, "region", "n", "fr", "titre")
+    trace = fig.data[0]
+    assert trace.type == "choroplethmap"
+    assert isinstance(trace.geojson, dict)  # our own boundaries, not a URL
+    assert fig.layout.map.style == "white-bg"  # no tile server
+    assert len(trace.locations) == 18 and set(trace.locations) >= {"01", "02", "03", "04", "06", "94"}
+    assert "http" not in json.dumps(fig.to_plotly_json()["layout"])
+    assert dict(zip(trace.locations, trace.z))["76"] == 23
+
+
+def test_boundary_files_are_small_and_keyed_by_insee_code():
+    regions, deps = charts.geojson("region"), charts.geojson("department")
+    assert len(regions["features"]) == 18 and len(deps["features"]) == 101
+    assert {f["properties"]["code"] for f in deps["features"]} >= {"01", "2A", "2B", "971", "976"}
+    assert len(json.dumps(regions)) < 300_000 and len(json.dumps(deps)) < 1_000_000
+
+
+def test_fse_scatter_marks_the_flagged_project():
+    fig = charts.fse_scatter(Q.fse_projects(Filters()), "fr")
+    names = [t.name for t in fig.data]
+    assert names == ["50 % du budget", "Cohérent", "Incohérence signalée"]
+    flagged = fig.data[2]
+    assert list(flagged.x) == [61523] and list(flagged.y) == [62414]
+    line = fig.data[0]
+    assert line.y[1] == line.x[1] / 2
+
+
+def test_funnel_keeps_each_calls_own_stages():
+    fun = Q.funnels(Filters())
+    ptce = next(r for r in fun.itertuples() if r.programme_id == "ptce-2015")
+    fig = charts.funnel(ptce, "fr")
+    assert list(fig.data[0].x) == [125, 99, 14]
+    assert list(fig.data[0].y) == ["Candidatures", "Recevables", "Lauréats"]
+
+
+def test_budget_histogram_and_box_from_sql_aggregates():
+    h = Q.budget_histogram(Filters(), True, "programme")
+    fig = charts.budget_histogram(h, True, "fr", str)
+    assert sum(sum(t.y) for t in fig.data) == 28
+    box = charts.budget_box(Q.budget_quartiles(Filters(), "programme"), True, "fr", str)
+    assert {round(t.median[0]) for t in box.data} == {136097, 812978}
+
+
+def test_theme_heatmap_and_treemap():
+    fig = charts.theme_heatmap(Q.theme_region(Filters()), "en")
+    assert "Food & agriculture" in fig.data[0].y
+    tm = charts.theme_treemap(Q.theme_programme(Filters()), "fr")
+    assert tm.data[0].type == "treemap" and "Mobilité" in tm.data[0].labels
+
+
+def test_english_separators():
+    fig = charts.fse_rates(Q.fse_projects(Filters()), "en")
+    assert fig.layout.separators == ".,"
+    assert charts.fse_rates(Q.fse_projects(Filters()), "fr").layout.separators == ", "

@@ -1,0 +1,111 @@
+"""Exact results of the read-side queries on the real warehouse."""
+
+import pytest
+
+from analytics import queries as Q
+from analytics.filters import Filters
+
+
+@pytest.fixture(autouse=True)
+def _env(app_env):
+    yield
+
+
+def test_summary_and_kpis_unfiltered():
+    assert Q.summary(Filters()) == {"n": 159, "no_budget": 131, "total": 159}
+    k = Q.kpis(Filters())
+    assert (k["total_budget"], k["fse_amount"], k["grants"]) == (12796230, 887735, 2749229)
+    assert k["median_rate"] == 0.5
+    assert k["regions_covered"] == 16
+    assert (k["n_national"], k["n_multi"], k["n_unplaced"]) == (3, 5, 4)
+
+
+@pytest.mark.parametrize("f, n", [
+    (Filters(regions=("76",)), 23),                       # Occitanie
+    (Filters(regions=("76",), statuses=("funded",)), 2),  # the two FSE projects covering Occitanie and another region
+    (Filters(departments=("64",)), 2),                    # Pyrénées-Atlantiques
+    (Filters(themes=("mobilite",)), 6),
+    (Filters(statuses=("laureate",), budget_min=1_000_000), 6),
+    (Filters(search="cocagne"), 1),
+    (Filters(search="ECOPOLE"), 3),                      # accent- and case-insensitive
+    (Filters(search="100%"), 0),                         # % is literal, not a wildcard
+    (Filters(year_from=2021, year_to=2021), 14),
+    (Filters(programmes=("ptce-2015",)), 99),
+])
+def test_filtered_counts(f, n):
+    assert Q.summary(f)["n"] == n
+
+
+def test_fse_projects_flag_the_amount_above_budget():
+    df = Q.fse_projects(Filters())
+    assert len(df) == 14
+    flagged = df[df["flags"] != ""]
+    assert list(flagged["fse_code"]) == ["202004086"]
+    assert flagged["flags"].iloc[0] == "fse_exceeds_budget, rate_mismatch"
+    assert float(flagged["fse_rate_computed"].iloc[0]) == pytest.approx(1.0145)
+
+
+def test_map_regions_split_multi_region_amounts_without_double_counting():
+    df = Q.map_regions(Filters(programmes=("fse-2020-2021",))).set_index("region_code")
+    # 159 810 € of the Occitanie + Hauts-de-France project counts 79 905 € in each
+    placed_budget = 1714103 - 156073 - 66155  # minus the two national projects
+    assert df["budget_eur"].sum() == pytest.approx(placed_budget)
+    assert df.loc["76", "n"] == 2 and df.loc["76", "n_multi"] == 2
+    assert df.loc["76", "budget_eur"] == pytest.approx(159810 / 2 + 168216 / 2)
+    off = Q.off_map(Filters(programmes=("fse-2020-2021",)))
+    assert off.to_dict("records")[0]["n"] == 2 and off["scope"].tolist() == ["national"]
+
+
+def test_envelope_reconciliation():
+    rec = Q.envelope_reconciliation(Filters()).iloc[0]
+    assert (rec["envelope_eur"], rec["grants_eur"], rec["gap_eur"], bool(rec["within_tolerance"])) == (
+        2750000, 2749229, -771, True)
+
+
+def test_funnels():
+    fun = Q.funnels(Filters()).set_index("programme_id")
+    assert fun.loc["ptce-2015", ["applications", "admissible", "laureates"]].tolist() == [125, 99, 14]
+
+
+def test_budget_histogram_counts_every_budget_once():
+    for log in (True, False):
+        h = Q.budget_histogram(Filters(), log, "status")
+        assert h["n"].sum() == 28
+
+
+def test_themes_count_each_project_once_in_totals():
+    d = Q.distinct_themed(Filters())
+    assert d["n"] == 159 and d["a"] > 159
+    totals = Q.theme_totals(Filters())
+    assert totals["n"].sum() == d["a"]
+
+
+def test_projects_page_is_paged_and_sorted():
+    page1 = Q.projects_page(Filters(), "budget", True, 1, 10)
+    assert len(page1) == 10
+    assert page1["budget_eur"].iloc[0] == 1361600
+    page16 = Q.projects_page(Filters(), "budget", True, 16, 10)
+    assert len(page16) == 9
+
+
+def test_project_detail_has_sources_and_excerpt():
+    d = Q.project_detail("fse-2020-2021-202004086")
+    assert d["project"]["total_budget_eur"].iloc[0] == 61523
+    assert set(d["issues"]["rule"]) == {"fse_exceeds_budget", "rate_mismatch"}
+    src = d["sources"].set_index("field")
+    assert src.loc["fse_amount", "raw_value"] == "62 414 € (50%)" and src.loc["fse_amount", "source_line"] == 341
+    assert "62 414 € (50%)" in d["excerpt"]["text"].tolist()
+
+
+def test_quality_scope_and_coverage():
+    by_rule = Q.issues_by_rule(Filters()).set_index("rule")["n"]
+    assert by_rule["fse_exceeds_budget"] == 1
+    assert Q.coverage(Filters()) == {"n": 159, "with_budget": 28, "on_map": 155, "themed": 159}
+    assert Q.issues_by_rule(Filters(regions=("32",))).empty or "fse_exceeds_budget" not in set(
+        Q.issues_by_rule(Filters(regions=("32",)))["rule"])
+
+
+def test_missing_warehouse_is_reported(monkeypatch, tmp_path):
+    monkeypatch.setenv("ESS_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    with pytest.raises(Q.WarehouseMissing):
+        Q.connection()
