@@ -168,8 +168,10 @@ def build_boundaries(info: dict) -> None:
         return s
 
     GEO.mkdir(parents=True, exist_ok=True)
-    deps = [(c, info["dep_names"][c], simplify(g, 0.008)) for c, g in dep_geoms.items()]
-    regs = [(c, info["reg_names"][c], simplify(shapely.union_all(gs), 0.015))
+    # Overseas islands are small: they keep more detail (they are drawn as insets at a larger zoom).
+    deps = [(c, info["dep_names"][c], simplify(g, 0.002 if c.startswith("97") else 0.008))
+            for c, g in dep_geoms.items()]
+    regs = [(c, info["reg_names"][c], simplify(shapely.union_all(gs), 0.003 if c < "10" else 0.015))
             for c, gs in sorted(reg_parts.items())]
     for name, items, nd in (("departments", deps, 3), ("regions", regs, 3)):
         fc = _feature_collection(items, nd)
