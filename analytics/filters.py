@@ -30,24 +30,23 @@ class Filters:
     def where(self, alias: str = "p") -> tuple[str, list]:
         """A SQL condition on ``projects AS alias`` (joined to ``programmes AS g``) and its bound parameters."""
         conds, params = [], []
-        if self.programmes:
-            conds.append(f"{alias}.programme_id IN ({', '.join('?' * len(self.programmes))})")
-            params.extend(self.programmes)
-        if self.statuses:
-            conds.append(f"{alias}.status IN ({', '.join('?' * len(self.statuses))})")
-            params.extend(self.statuses)
-        if self.regions:
-            conds.append(f"EXISTS (SELECT 1 FROM project_regions fr WHERE fr.project_id = {alias}.project_id "
-                         f"AND fr.region_code IN ({', '.join('?' * len(self.regions))}))")
-            params.extend(self.regions)
-        if self.departments:
-            conds.append(f"EXISTS (SELECT 1 FROM project_departments fd WHERE fd.project_id = {alias}.project_id "
-                         f"AND fd.department_code IN ({', '.join('?' * len(self.departments))}))")
-            params.extend(self.departments)
-        if self.themes:
-            conds.append(f"EXISTS (SELECT 1 FROM project_themes ft WHERE ft.project_id = {alias}.project_id "
-                         f"AND ft.theme_id IN ({', '.join('?' * len(self.themes))}))")
-            params.extend(self.themes)
+
+        def is_in(column: str, values: tuple[str, ...], table: str | None = None) -> None:
+            if not values:
+                return
+            marks = ", ".join("?" * len(values))
+            if table:  # a link table: the project has at least one of the values
+                conds.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.project_id = {alias}.project_id "
+                             f"AND x.{column} IN ({marks}))")
+            else:
+                conds.append(f"{alias}.{column} IN ({marks})")
+            params.extend(values)
+
+        is_in("programme_id", self.programmes)
+        is_in("status", self.statuses)
+        is_in("region_code", self.regions, "project_regions")
+        is_in("department_code", self.departments, "project_departments")
+        is_in("theme_id", self.themes, "project_themes")
         amount = f"coalesce({alias}.total_budget_eur, {alias}.grant_amount_eur)"
         if self.budget_min is not None:
             conds.append(f"{amount} >= ?")

@@ -137,13 +137,16 @@ def kpis(f: Filters) -> dict:
     return {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
 
 
+def _programme_where(f: Filters, column: str) -> tuple[str, list]:
+    """Programme-level questions follow the programme filter only."""
+    if not f.programmes:
+        return "TRUE", []
+    return f"{column} IN ({', '.join('?' * len(f.programmes))})", list(f.programmes)
+
+
 @_cache
 def funnels(f: Filters) -> pd.DataFrame:
-    where = "TRUE"
-    params: list = []
-    if f.programmes:
-        where = f"programme_id IN ({', '.join('?' * len(f.programmes))})"
-        params = list(f.programmes)
+    where, params = _programme_where(f, "programme_id")
     return _df(f"SELECT programme_id, name, year, applications, admissible, preselected, laureates, supported "
                f"FROM programmes WHERE {where} AND (applications IS NOT NULL OR admissible IS NOT NULL "
                f"OR preselected IS NOT NULL) ORDER BY year, name", params)
@@ -151,11 +154,7 @@ def funnels(f: Filters) -> pd.DataFrame:
 
 @_cache
 def envelope_reconciliation(f: Filters) -> pd.DataFrame:
-    where = "TRUE"
-    params: list = []
-    if f.programmes:
-        where = f"g.programme_id IN ({', '.join('?' * len(f.programmes))})"
-        params = list(f.programmes)
+    where, params = _programme_where(f, "g.programme_id")
     return _df(f"""
         SELECT g.programme_id, g.name, g.envelope_eur,
                sum(p.grant_amount_eur) AS grants_eur,

@@ -154,12 +154,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                                     for i, t in enumerate(doc.text.splitlines(), 1))
         key_map = {}
         for prog in doc.programmes:
-            pid = prog.key
-            if pid in seen_programmes:
-                n = 2
-                while f"{prog.key}-{n}" in seen_programmes:
-                    n += 1
-                pid = f"{prog.key}-{n}"
+            pid = _unique(prog.key, seen_programmes)
+            if pid != prog.key:
                 add_issue(Issue("duplicate_identifier", "warning",
                                 f"programme id '{prog.key}' already used by {seen_programmes[prog.key]}; stored as '{pid}'",
                                 prog.key, "programme_id"), doc.source_file, prog.line_start)
@@ -179,12 +175,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                       if doc.programmes else None)
         placements = infer_from_neighbours(doc, [geo.place(p.location_hints, gz) for p in doc.projects], gz)
         for p, placement in zip(doc.projects, placements):
-            pid = p.key
-            if pid in seen_projects:
-                n = 2
-                while f"{p.key}-{n}" in seen_projects:
-                    n += 1
-                pid = f"{p.key}-{n}"
+            pid = _unique(p.key, seen_projects)
+            if pid != p.key:
                 p.issues.append(Issue("duplicate_identifier", "error",
                                       f"identifier '{p.key}' is used by another record ({seen_projects[p.key]}); "
                                       f"stored as '{pid}'", p.key, "project_id"))
@@ -248,6 +240,16 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
     frames["themes"] = pd.DataFrame([{"theme_id": t.theme_id, "label_fr": t.label_fr, "label_en": t.label_en}
                                      for t in theme_list])
     return frames
+
+
+def _unique(key: str, seen: dict) -> str:
+    """``key``, or ``key-2``, ``key-3``… when it is taken: a duplicate is stored and flagged, never dropped."""
+    if key not in seen:
+        return key
+    n = 2
+    while f"{key}-{n}" in seen:
+        n += 1
+    return f"{key}-{n}"
 
 
 def infer_from_neighbours(doc: ParsedDocument, placements: list[geo.Placement], gz) -> list[geo.Placement]:

@@ -292,3 +292,20 @@ def test_avise_variant_headings_and_hashtags():
         ("Le Café des Amis", "GERS", "Association"), ("Énergie Partagée", "NATIONAL", "SCIC")]
     assert doc.projects[0].tags == ["LIEN SOCIAL", "ALIMENTATION", "ASSOCIATION"]
     assert doc.programmes[0].year == 2024
+
+
+def test_duplicate_fse_codes_are_kept_and_flagged(tmp_path):
+    sheet = FSE_VARIANT.split("Le garage solidaire")[0]
+    (tmp_path / "a.txt").write_text(sheet, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(sheet.replace("Fablab des Monts : un atelier", "Autre titre : un atelier"),
+                                    encoding="utf-8")
+    db = tmp_path / "wh.duckdb"
+    pipeline.build(tmp_path, db)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    ids = [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY 1").fetchall()]
+    assert ids == ["fse-2023-2024-202399001", "fse-2023-2024-202399001-2"]
+    issues = con.execute("SELECT project_id, rule, severity FROM quality_issues WHERE rule = 'duplicate_identifier' "
+                         "ORDER BY 1").fetchall()
+    assert ("fse-2023-2024-202399001-2", "duplicate_identifier", "error") in issues
