@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import queries as Q
+from analytics import ui
 from analytics.filters import STATUSES, Filters
 from analytics.i18n import fmt_eur, t
+from analytics.importing import import_enabled
 
 st.set_page_config(page_title="Portefeuille ESS", layout="wide")
 
@@ -97,6 +99,7 @@ def sidebar() -> Filters:
         yfrom, yto = st.slider(t("f_period", lg), ymin, ymax, key="f_years")
         st.text_input(t("f_search", lg), key="f_q", max_chars=200)
         st.button(t("f_reset", lg), on_click=_reset, width="stretch")
+        st.header(t("exports", lg))
     return Filters(
         programmes=tuple(st.session_state["f_prog"]), statuses=tuple(st.session_state["f_status"]),
         regions=tuple(st.session_state["f_reg"]), departments=tuple(st.session_state["f_dep"]),
@@ -119,6 +122,8 @@ def main() -> None:
         st.Page("views/6_projects.py", title=t("page_projects", lg), icon="🔎", url_path="projects"),
         st.Page("views/7_quality.py", title=t("page_quality", lg), icon="✅", url_path="quality"),
     ]
+    if import_enabled():
+        pages.append(st.Page("views/8_import.py", title=t("page_import", lg), icon="📥", url_path="import"))
     nav = st.navigation(pages)
     try:
         f = sidebar()
@@ -126,6 +131,8 @@ def main() -> None:
         st.warning(t("no_warehouse", lg, path=str(exc)), icon=":material/database:")
         st.stop()
     st.session_state["filters"] = f
+    with st.sidebar:
+        ui.deck_buttons()
     # The URL carries the filters on every page (navigation clears query parameters; we set them again).
     wanted = {**f.to_query(), **({"lang": lg} if lg != "fr" else {})}
     current = {k: st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k)

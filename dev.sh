@@ -21,17 +21,18 @@ setup() {
 
 chromium() {
   # Debian's Chromium for the browser test (Playwright drives it; no browser download), and an emoji font.
-  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "color emoji"; then
+  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "color emoji" || ! command -v pdftoppm >/dev/null 2>&1; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji poppler-utils >/dev/null
   fi
 }
 
 case "${1:-run}" in
   run)
     setup
+    chromium || echo "warning: could not install Debian's chromium: chart images and the deck will not export" >&2
     [ -f "${ESS_WAREHOUSE:-data/warehouse.duckdb}" ] || .venv/bin/python -m etl
     exec .venv/bin/streamlit run dashboard.py "${@:2}"
     ;;

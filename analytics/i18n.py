@@ -297,3 +297,61 @@ def eur_format(lang: str) -> str:
 def plotly_separators(lang: str) -> str:
     """Plotly's ``separators``: decimal then thousands."""
     return ", " if lang == "fr" else ".,"
+
+_T.update({
+    "deck": ("Support pour le comité de pilotage", "Steering-committee deck"),
+    "deck_title": ("Portefeuille ESS", "ESS portfolio"),
+    "deck_subtitle": ("Comité de pilotage", "Steering committee"),
+    "deck_sources": ("Sources", "Sources"),
+    "deck_key_figures": ("Chiffres clés", "Key figures"),
+    "deck_projects": ("Principaux projets (par budget)", "Main projects (by budget)"),
+    "deck_more": ("… et {n} autres projets dans le tableau de bord", "… and {n} more projects in the dashboard"),
+    "deck_caveats": ("Qualité des données : points d'attention", "Data quality: caveats"),
+    "deck_coverage": ("Couverture : {b} avec un budget, {m} placés sur la carte, {t} avec un thème",
+                      "Coverage: {b} with a budget, {m} on the map, {t} with a theme"),
+    "deck_pptx": ("Support PPTX", "PPTX deck"),
+    "deck_pdf": ("Support PDF", "PDF deck"),
+    "deck_help": ("Un clic : le support reprend les filtres en cours (titre, chiffres clés, graphiques, projets, "
+                  "réserves sur les données).", "One click: the deck follows the current filters (title, key figures, "
+                  "charts, projects, data caveats)."),
+    "deck_offmap": ("Hors carte : {n} projets nationaux, {u} non localisés", "Off the map: {n} national projects, "
+                    "{u} not placed"),
+    "download_xlsx": ("Télécharger (XLSX)", "Download (XLSX)"),
+    "download_png": ("Image PNG", "PNG image"),
+    "download_svg": ("Image SVG", "SVG image"),
+    "exports": ("Exports", "Exports"),
+})
+
+_T.update({
+    "page_import": ("Importer des données", "Import data"),
+    "im_title": ("Importer un fichier de projets", "Import a file of projects"),
+    "im_token": ("Mot de passe ou jeton de l'opérateur", "Operator password or token"),
+    "im_token_bad": ("Mot de passe incorrect.", "Wrong password."),
+    "im_disabled": ("L'import est désactivé sur ce serveur (voir le README : ESS_IMPORT_ENABLED).",
+                    "Import is disabled on this server (see the README: ESS_IMPORT_ENABLED)."),
+    "im_no_token": ("L'import est activé mais aucun jeton n'est configuré (ESS_IMPORT_TOKEN) : il reste fermé.",
+                    "Import is enabled but no token is configured (ESS_IMPORT_TOKEN): it stays closed."),
+    "im_help": ("Format : CSV (séparateur ; ou ,) ou XLSX, une ligne par projet, noms de colonnes en français ou "
+                "en anglais. Taille maximale : {mb} Mo. Rien n'est écrit avant votre confirmation ; les documents "
+                "fournis avec l'application ne sont jamais perdus. Un fichier du même nom remplace le précédent.",
+                "Format: CSV (; or , separated) or XLSX, one row per project, French or English column names. "
+                "Maximum size: {mb} MB. Nothing is written before you confirm; the bundled documents are never "
+                "lost. A file with the same name replaces the earlier one."),
+    "im_template": ("Télécharger le modèle (CSV)", "Download the template (CSV)"),
+    "im_upload": ("Fichier à importer", "File to import"),
+    "im_rows": ("{n} lignes lues, {v} valides, {r} rejetées", "{n} rows read, {v} valid, {r} rejected"),
+    "im_problems": ("Problèmes à corriger (lignes rejetées)", "Problems to fix (rejected rows)"),
+    "im_preview": ("Aperçu des lignes valides", "Preview of the valid rows"),
+    "im_columns": ("Colonnes reconnues : {c}", "Columns recognised: {c}"),
+    "im_ignored": ("Colonnes ignorées : {c}", "Columns ignored: {c}"),
+    "im_accept": ("Charger les {v} lignes valides et signaler les {r} lignes rejetées",
+                  "Load the {v} valid rows and report the {r} rejected rows"),
+    "im_confirm": ("Confirmer l'import", "Confirm the import"),
+    "im_done": ("Import terminé : {n} projets dans l'entrepôt reconstruit en {s} s.",
+                "Import done: {n} projects in the warehouse, rebuilt in {s} s."),
+    "im_failed": ("L'import a échoué ; rien n'a changé : {e}", "The import failed; nothing changed: {e}"),
+    "im_existing": ("Fichiers déjà importés", "Files already imported"),
+    "im_remove": ("Retirer", "Remove"),
+    "im_col_row": ("Ligne", "Row"), "im_col_column": ("Colonne", "Column"), "im_col_value": ("Valeur", "Value"),
+    "im_col_message": ("Problème", "Problem"),
+})

@@ -33,9 +33,33 @@ def _stamp(path: Path) -> str:
     return f"{st_.st_ino}-{st_.st_mtime_ns}-{st_.st_size}"
 
 
-@st.cache_resource(show_spinner=False)
+def _snapshot(path: Path, stamp: str) -> Path:
+    """A name of its own for this build of the warehouse (a hard link, else a copy).
+
+    DuckDB keeps one database instance per file name in a process: after a rebuild is renamed over
+    the same path, a new connect() would still see the old data. Each build gets its own name, so
+    open sessions keep reading the build they started with and new queries see the new one."""
+    snaps = path.parent / ".snapshots"
+    snaps.mkdir(exist_ok=True)
+    snap = snaps / f"{path.stem}-{stamp}{path.suffix}"
+    if not snap.exists():
+        tmp = snaps / f".{snap.name}.{os.getpid()}.tmp"
+        try:
+            os.link(path, tmp)
+        except OSError:
+            import shutil
+
+            shutil.copy2(path, tmp)
+        os.replace(tmp, snap)
+    for old in snaps.glob(f"{path.stem}-*{path.suffix}"):
+        if old != snap:
+            old.unlink(missing_ok=True)  # open connections keep their file until they close
+    return snap
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _connect(path: str, stamp: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path, read_only=True)
+    con = duckdb.connect(str(_snapshot(Path(path), stamp)), read_only=True)
     # Explicit limits: the app shares a 2-core machine with its users' other work.
     con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', 2))}")
     con.execute(f"SET memory_limit = '{os.environ.get('ESS_DUCKDB_MEMORY', '2GB')}'")
@@ -52,6 +76,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     key = (str(path), _stamp(path))
     if _current.get("key") not in (None, key):
         st.cache_data.clear()  # answers about another file, or an earlier build of this one, are stale
+        _connect.clear()  # sessions still holding a cursor keep their connection until they drop it
     _current["key"] = key
     return _connect(*key)
 
@@ -437,3 +462,8 @@ def coverage(f: Filters) -> dict:
                count(*) FILTER (WHERE project_id IN (SELECT project_id FROM project_themes)) AS themed
         FROM fp""", params).iloc[0]
     return {k: int(v) for k, v in row.items()}
+
+
+@_cache
+def sources() -> pd.DataFrame:
+    return _df("SELECT source_file, family, n_records FROM source_documents ORDER BY source_file")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import traceback
 
 import pandas as pd
 import streamlit as st
 
+from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
 from analytics.i18n import fmt_date, t
@@ -59,9 +59,13 @@ def filters() -> Filters:
     return st.session_state.get("filters", Filters())
 
 
-def rule_label(rule: str) -> str:
+def _rule_label(rule: str, lg: str) -> str:
     pair = RULE_LABELS.get(rule)
-    return pair[0 if lang() == "fr" else 1] if pair else rule
+    return pair[0 if lg == "fr" else 1] if pair else rule
+
+
+def rule_label(rule: str) -> str:
+    return _rule_label(rule, lang())
 
 
 def status_label(s: str) -> str:
@@ -118,29 +122,55 @@ def data_date() -> str:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV for spreadsheets: filters and data date on top, formula-like cells neutralised."""
-    lg = lang()
-    safe = df.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object:
-            safe[col] = safe[col].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-    buf = io.StringIO()
-    buf.write(f"# {t('filtered_by', lg, desc=describe(filters(), lg))}\n# {data_date()}\n")
-    safe.to_csv(buf, index=False, sep=";" if lg == "fr" else ",", decimal="," if lg == "fr" else ".")
-    return buf.getvalue().encode("utf-8-sig")
+    """CSV of exactly what is shown: filters and data date on top, formula-like cells neutralised."""
+    return exports.csv_bytes(df, t("filtered_by", lang(), desc=describe(filters(), lang())), data_date(), lang())
 
 
-def table_twin(df: pd.DataFrame, key: str, column_config: dict | None = None) -> None:
+def downloads(df: pd.DataFrame, key: str) -> None:
+    """CSV and XLSX of a table; files are made only when the user clicks."""
+    lg, desc, when = lang(), t("filtered_by", lang(), desc=describe(filters(), lang())), data_date()
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button(t("download_csv", lg), lambda: exports.csv_bytes(df, desc, when, lg), file_name=f"{key}.csv",
+                       mime="text/csv", key=f"dl_{key}", on_click="ignore")
+    c2.download_button(t("download_xlsx", lg), lambda: exports.xlsx_bytes(df, desc, when, key),
+                       file_name=f"{key}.xlsx", key=f"dlx_{key}", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def table_twin(df: pd.DataFrame, key: str, column_config: dict | None = None, fig=None) -> None:
     with st.expander(t("data_table", lang())):
         st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
-        st.download_button(t("download_csv", lang()), csv_bytes(df), file_name=f"{key}.csv", mime="text/csv",
-                           key=f"dl_{key}")
+        downloads(df, key)
+        if fig is not None:
+            c1, c2, _ = st.columns([1, 1, 3])
+            c1.download_button(t("download_png", lang()), lambda: exports.figure_bytes(fig, "png"),
+                               file_name=f"{key}.png", mime="image/png", key=f"png_{key}", on_click="ignore")
+            c2.download_button(t("download_svg", lang()), lambda: exports.figure_bytes(fig, "svg"),
+                               file_name=f"{key}.svg", mime="image/svg+xml", key=f"svg_{key}", on_click="ignore")
 
 
 def chart(fig, df: pd.DataFrame, key: str, column_config: dict | None = None, **kw):
     event = st.plotly_chart(fig, width="stretch", key=f"chart_{key}", config={"displaylogo": False}, **kw)
-    table_twin(df, key, column_config)
+    table_twin(df, key, column_config, fig=fig)
     return event
+
+
+def deck_buttons() -> None:
+    """Sidebar: the steering-committee deck for the current filters, PPTX and PDF, made on click."""
+    from analytics import deck
+
+    lg, f = lang(), filters()
+
+    def slides():
+        return deck.build_slides(f, lg, describe, lambda r: _rule_label(r, lg), lambda s: t(f"status_{s}", lg))
+
+    st.caption(t("deck_help", lg))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("deck_pptx", lg), lambda: deck.to_pptx(slides()), file_name="comite-pilotage-ess.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       key="deck_pptx", on_click="ignore", width="stretch")
+    c2.download_button(t("deck_pdf", lg), lambda: deck.to_pdf(slides(), lg), file_name="comite-pilotage-ess.pdf",
+                       mime="application/pdf", key="deck_pdf", on_click="ignore", width="stretch")
 
 
 def run(page_fn) -> None:

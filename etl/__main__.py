@@ -6,17 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from etl.pipeline import DEFAULT_DB, DEFAULT_INPUT, EtlError, build
+from etl.pipeline import DEFAULT_DB, DEFAULT_IMPORTS, DEFAULT_INPUT, EtlError, build
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
-    ap.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="folder of source documents (default: data/raw)")
+    ap.add_argument("--input", type=Path, action="append",
+                    help="folder of source documents and CSV/XLSX tables; repeatable "
+                         "(default: data/raw and, if present, data/imports)")
     ap.add_argument("--db", type=Path, default=DEFAULT_DB, help="warehouse file (default: data/warehouse.duckdb)")
+    ap.add_argument("--skip-invalid-rows", action="store_true",
+                    help="load the valid rows of a table with rejected rows (they are reported as quality issues)")
     ap.add_argument("--quiet", action="store_true", help="print nothing but errors")
     args = ap.parse_args(argv)
+    inputs = args.input or [DEFAULT_INPUT] + ([DEFAULT_IMPORTS] if DEFAULT_IMPORTS.is_dir() else [])
     try:
-        report = build(args.input, args.db)
+        report = build(inputs, args.db, skip_invalid_rows=args.skip_invalid_rows)
     except EtlError as exc:
         print(f"ETL failed: {exc}", file=sys.stderr)
         print("The previous warehouse, if any, is unchanged.", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,16 +19,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import geo, quality, themes
+from etl import geo, quality, tabular, themes
 from etl.clean import fold
 from etl.models import Issue, ParsedDocument
 from etl.parsers import avise, cress, fse, ptce, rtes
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = ROOT / "data" / "raw"
+DEFAULT_IMPORTS = Path(os.environ.get("ESS_IMPORTS", ROOT / "data" / "imports"))
+ACCEPT_MARK = ".accept-valid-rows"  # beside an imported table: load its valid rows, report the rejected ones
 DEFAULT_DB = Path(os.environ.get("ESS_WAREHOUSE", ROOT / "data" / "warehouse.duckdb"))
 SCHEMA = Path(__file__).resolve().parent / "schema.sql"
 DOCUMENT_SUFFIXES = {".txt", ".md"}
+TABLE_SUFFIXES = {".csv", ".xlsx"}
 
 
 class EtlError(Exception):
@@ -98,16 +102,18 @@ def read_document(path: Path) -> str:
         raise EtlError(f"{path}, line {line}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
 
 
-def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:
+def parse_folder(input_dir: Path, report: BuildReport, skip_invalid_rows: bool = False) -> list[ParsedDocument]:
     if not input_dir.is_dir():
         raise EtlError(f"{input_dir}: input folder not found")
-    files = sorted(p for p in input_dir.iterdir() if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file())
+    files = sorted(p for p in input_dir.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES)
     files = [p for p in files if p.name.lower() != "readme.md"]
-    if not files:
-        raise EtlError(f"{input_dir}: no documents (.txt, .md) to read")
     gz = geo.gazetteer()
     docs = []
     for path in files:
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            docs.append(parse_table_file(path, report, skip_invalid_rows))
+            continue
         text = read_document(path)
         family = detect_family(text)
         if family is None:
@@ -119,11 +125,38 @@ def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:
         except Exception as exc:  # a parser bug must name the file, not crash anonymously
             raise EtlError(f"{path}: could not parse as {family}: {type(exc).__name__}: {exc}") from exc
         doc.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        doc.text = text
         doc.n_lines = text.count("\n") + 1
+        doc.text = text
         docs.append(doc)
         report.documents.append((path.name, family, len(doc.projects)))
     return docs
+
+
+def parse_table_file(path: Path, report: BuildReport, skip_invalid_rows: bool) -> ParsedDocument:
+    """A CSV/XLSX import: rejected rows stop the build unless the user chose to load the valid ones."""
+    data = path.read_bytes()
+    try:
+        res = tabular.parse_table(data, path.name)
+    except tabular.TableError as exc:
+        raise EtlError(str(exc)) from exc
+    accept = skip_invalid_rows or path.with_name(path.name + ACCEPT_MARK).exists()
+    if res.rejected and not accept:
+        listed = "\n  ".join(str(p) for p in res.rejected[:20])
+        more = f"\n  … and {len(res.rejected) - 20} more" if len(res.rejected) > 20 else ""
+        raise EtlError(f"{path}: {len(res.rejected_rows)} row(s) rejected, nothing loaded from this file:\n  "
+                       f"{listed}{more}\n(use --skip-invalid-rows to load the valid rows and report the others)")
+    doc = res.doc
+    for p in res.rejected:
+        doc.issues.append((None, tabular.issue_of(p, "error")))
+    for p in res.warnings:
+        doc.issues.append((None, tabular.issue_of(p, "info")))
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    doc.text = res.text
+    doc.n_lines = res.text.count("\n") + 1
+    report.documents.append((path.name, tabular.FAMILY, len(doc.projects)))
+    if res.rejected:
+        report.skipped.append((path.name, f"{len(res.rejected_rows)} row(s) rejected (see quality issues)"))
+    return doc
 
 
 def _dec(v):
@@ -170,9 +203,10 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
             for f, s in prog.sources.items():
                 rows["programme_sources"].append({"programme_id": pid, "field": f, "raw_value": s.raw,
                                                   "source_line": s.line})
-        for rec_key, iss in doc.issues:
-            add_issue(iss, doc.source_file, None, programme_id=key_map.get(doc.programmes[0].key)
-                      if doc.programmes else None)
+        for _, iss in doc.issues:
+            line = int(m.group(1)) if (m := re.match(r"row (\d+)", iss.message)) else None
+            prog_id = key_map.get(doc.programmes[0].key) if doc.programmes and iss.rule != "rejected_row" else None
+            add_issue(iss, doc.source_file, line, programme_id=prog_id)
         placements = infer_from_neighbours(doc, [geo.place(p.location_hints, gz) for p in doc.projects], gz)
         for p, placement in zip(doc.projects, placements):
             pid = _unique(p.key, seen_projects)
@@ -326,17 +360,22 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
 
-def build(input_dir: Path = DEFAULT_INPUT, db_path: Path = DEFAULT_DB) -> BuildReport:
+def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_DB,
+          skip_invalid_rows: bool = False) -> BuildReport:
+    """Build the warehouse from one or several folders (documents and CSV/XLSX tables)."""
     started = datetime.now(UTC)
     report = BuildReport(db_path=db_path)
-    docs = parse_folder(Path(input_dir), report)
+    dirs = [Path(d) for d in (input_dir if isinstance(input_dir, (list, tuple)) else [input_dir])]
+    docs = []
+    for d in dirs:
+        docs.extend(parse_folder(d, report, skip_invalid_rows))
     if not docs:
-        raise EtlError(f"{input_dir}: none of the documents is of a known family; nothing to load")
+        raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
     frames = build_tables(docs)
     projects = frames["projects"]
     if projects.empty:
         raise EtlError(f"{input_dir}: the documents hold no project record")
-    info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": str(input_dir),
+    info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": ", ".join(map(str, dirs)),
             "documents": ", ".join(d.source_file for d in docs), "n_projects": str(len(projects))}
     write_warehouse(frames, Path(db_path), info)
     report.n_projects = len(projects)

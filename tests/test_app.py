@@ -139,3 +139,32 @@ def test_missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert any("python -m etl" in w.value for w in at.warning)
+
+
+def test_import_page_is_off_unless_enabled_and_asks_for_the_token(monkeypatch):
+    monkeypatch.delenv("ESS_IMPORT_ENABLED", raising=False)
+    at = open_page("overview")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in the navigation
+        at.switch_page("views/8_import.py")
+    monkeypatch.setenv("ESS_IMPORT_ENABLED", "1")
+    monkeypatch.setenv("ESS_IMPORT_TOKEN", "s3cret")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/8_import.py")
+    at.run()
+    assert not at.exception
+    at.text_input(key="im_token").set_value("wrong").run()
+    assert [e.value for e in at.error] == ["Mot de passe incorrect."]
+    at.text_input(key="im_token").set_value("s3cret").run()
+    assert not at.error
+    assert any("Taille maximale : 20 Mo" in c.value for c in at.caption)
+
+
+def test_import_page_without_token_stays_closed(monkeypatch):
+    monkeypatch.setenv("ESS_IMPORT_ENABLED", "1")
+    monkeypatch.delenv("ESS_IMPORT_TOKEN", raising=False)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/8_import.py")
+    at.run()
+    assert any("aucun jeton n'est configuré" in w.value for w in at.warning)

@@ -178,4 +178,4 @@ def test_unknown_documents_are_skipped_and_reported(tmp_path):
     out = subprocess.run([sys.executable, "-m", "etl", "--input", str(tmp_path), "--db", str(tmp_path / "w.duckdb")],
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2
-    assert "none of the documents is of a known family" in out.stderr
+    assert "no document of a known family and no table; nothing to load" in out.stderr

@@ -42,7 +42,7 @@ def page():
         "title": t("title", lg), "lead_org": t("lead_org", lg), "programme": t("programme", lg),
         "status": t("status", lg), "budget": t("budget", lg), "fse": t("fse_amount", lg), "grant": t("grant", lg)}),
         hide_index=True, width="stretch")
-    st.download_button(t("download_csv", lg), ui.csv_bytes(top), "largest_projects.csv", "text/csv", key="dl_top")
+    ui.downloads(top, "largest_projects")
 
     gvb = Q.grant_vs_budget(f)
     if not gvb.empty:

@@ -92,7 +92,7 @@ def page():
            "programme": t("programme", lg), "status": t("status", lg), "scope": t("scope", lg),
            "regions": t("regions", lg), "n_issues": t("pr_issues", lg)}
     st.dataframe(show, hide_index=True, width="stretch", column_config=cfg)
-    st.download_button(t("download_csv", lg), ui.csv_bytes(df), "projects.csv", "text/csv", key="dl_projects")
+    ui.downloads(df, "projects")
     st.divider()
     st.subheader(t("pr_detail", lg))
     opts = Q.project_options(f)

@@ -44,7 +44,7 @@ def page():
         "severity": t("qu_severity", lg), "rule": t("qu_rule", lg), "record": t("qu_record", lg),
         "message": t("qu_message", lg), "values": t("qu_values", lg), "source": t("qu_source", lg)}),
         hide_index=True, width="stretch")
-    st.download_button(t("download_csv", lg), ui.csv_bytes(issues), "quality_issues.csv", "text/csv", key="dl_issues")
+    ui.downloads(issues, "quality_issues")
 
 
 ui.run(page)

@@ -1,0 +1,141 @@
+"""Exports: tables read back equal to the query, images render offline, the deck opens and shows the figures."""
+
+import io
+import shutil
+import subprocess
+import threading
+
+import duckdb
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+
+from analytics import charts, deck, exports
+from analytics import queries as Q
+from analytics.filters import Filters
+from tests.conftest import RAW
+
+
+@pytest.fixture(autouse=True)
+def _env(app_env):
+    yield
+
+
+def test_csv_round_trip_with_filters_and_neutralised_formulas():
+    df = Q.projects_page(Filters(regions=("76",)), "budget", True, 1, 50)
+    df = pd.concat([df, pd.DataFrame([{"title": "=HYPERLINK(\"http://x\")", "lead_org": "@evil", "programme": "+1",
+                                       "status": "-2"}])], ignore_index=True)
+    data = exports.csv_bytes(df, "Filtres : Région : Occitanie", "Données construites le 22/11/2026", "fr")
+    text = data.decode("utf-8-sig").splitlines()
+    assert text[0] == "# Filtres : Région : Occitanie" and text[1] == "# Données construites le 22/11/2026"
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", skiprows=2, encoding="utf-8-sig")
+    assert len(back) == 24 and list(back.columns) == list(df.columns)
+    assert back["budget_eur"].iloc[:23].fillna(-1).tolist() == df["budget_eur"].iloc[:23].fillna(-1).astype(float).tolist()
+    assert back.iloc[23][["title", "lead_org", "programme", "status"]].tolist() == [
+        "'=HYPERLINK(\"http://x\")", "'@evil", "'+1", "'-2"]
+
+
+def test_xlsx_round_trip_keeps_text_as_text():
+    df = Q.fse_projects(Filters())[["title", "fse_code", "total_budget_eur", "fse_amount_eur", "flags"]]
+    df = pd.concat([df, pd.DataFrame([{"title": "=1+1", "fse_code": "x", "total_budget_eur": 1.0,
+                                       "fse_amount_eur": 2.0, "flags": ""}])], ignore_index=True)
+    wb = load_workbook(io.BytesIO(exports.xlsx_bytes(df, "Filtres : aucun filtre", "Données du 22/11/2026")))
+    ws = wb.active
+    assert ws["A1"].value == "Filtres : aucun filtre" and ws["A2"].value == "Données du 22/11/2026"
+    assert [c.value for c in ws[4]] == list(df.columns)
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5)]
+    assert len(rows) == 15
+    assert sum(r[3] for r in rows[:14]) == 887735
+    assert rows[14][0] == "=1+1" and ws.cell(row=19, column=1).data_type == "s"
+
+
+def test_chart_images_render_offline():
+    fig = charts.choropleth(Q.map_regions(Filters()), "region", "n", "fr", "Carte")
+    png = exports.figure_bytes(fig, "png", width=800, height=600)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    svg = exports.figure_bytes(charts.fse_scatter(Q.fse_projects(Filters()), "fr"), "svg").decode()
+    assert svg.startswith("<svg") and "Incohérence signalée" in svg
+
+
+def _slides(f, lang="fr"):
+    from analytics import ui
+
+    return deck.build_slides(f, lang, ui.describe, lambda r: ui._rule_label(r, lang), lambda s: s)
+
+
+def test_deck_pptx_for_current_filters():
+    f = Filters(regions=("76",))
+    prs = Presentation(io.BytesIO(deck.to_pptx(_slides(f))))
+    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in prs.slides]
+    assert len(prs.slides) == 8
+    assert "Portefeuille ESS" in texts[0] and "Région : Occitanie" in texts[0] and "Sur la base de 23 projets sur 159" in texts[0]
+    assert "Chiffres clés" in texts[1] and "23" in texts[1] and "159 810" not in texts[1]
+    pictures = [sum(1 for sh in s.shapes if sh.shape_type == 13) for s in prs.slides]
+    assert pictures == [0, 0, 1, 1, 1, 1, 0, 0]
+    table = next(sh for sh in prs.slides[6].shapes if sh.has_table).table
+    assert table.cell(0, 0).text == "Titre" and len(table.rows) == 13
+    assert "Qualité des données" in texts[7]
+
+
+def test_deck_pdf_renders(tmp_path):
+    pdf = deck.to_pdf(_slides(Filters(), "en"), "en")
+    assert pdf[:5] == b"%PDF-"
+    (tmp_path / "deck.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "deck.pdf"), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == 8
+    from PIL import Image
+
+    im = Image.open(pages[4]).convert("L")  # the map slide is not blank
+    assert im.size[0] > im.size[1] and len(set(im.get_flattened_data())) > 20
+    from tests.conftest import ROOT
+
+    shutil.copy(pages[0], ROOT / "test-artifacts" / "deck_page1.png") if (ROOT / "test-artifacts").is_dir() else None
+
+
+def test_rebuild_while_the_app_serves(tmp_path, monkeypatch):
+    """Sessions keep working during a rebuild and see the new data after it, without a restart."""
+    from streamlit.testing.v1 import AppTest
+
+    from etl import importer
+    from etl.pipeline import build
+    from tests.conftest import ROOT
+    from tests.test_import import GOOD_FR
+
+    raw, imports, db = tmp_path / "raw", tmp_path / "imports", tmp_path / "wh.duckdb"
+    shutil.copytree(RAW, raw)
+    imports.mkdir()
+    build([raw, imports], db)
+    monkeypatch.setenv("ESS_WAREHOUSE", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert at.metric[0].value == "159"
+    errors, seen = [], set()
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                seen.add(int(Q._df("SELECT count(*) AS n FROM projects")["n"].iloc[0]))
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    th = threading.Thread(target=hammer)
+    th.start()
+    try:
+        importer.commit(GOOD_FR.encode(), "bretagne.csv", imports_dir=imports, raw_dir=raw, db_path=db)
+        for _ in range(50):
+            if 162 in seen:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+        th.join()
+    assert errors == []
+    assert seen <= {159, 162} and 162 in seen
+    at.run()
+    assert not at.exception
+    assert at.metric[0].value == "162"
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM projects").fetchone() == (162,)
