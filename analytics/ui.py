@@ -108,7 +108,7 @@ def header(title_key: str) -> dict:
     s = Q.summary(f)
     line = t("based_on", lg, n=s["n"], total=s["total"])
     if s["no_budget"]:
-        line += " ; " + t("without_budget", lg, n=s["no_budget"])
+        line += (" ; " if lg == "fr" else "; ") + t("without_budget", lg, n=s["no_budget"])
     st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg))}", help=data_date())
     if s["n"] == 0:
         st.info(t("empty", lg), icon=":material/search_off:")
