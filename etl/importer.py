@@ -33,9 +33,11 @@ class Preview:
     sample: list[dict] = field(default_factory=list)
     encoding: str = ""
 
+    n_rejected: int = 0
+
     @property
     def n_rejected_rows(self) -> int:
-        return len({r["row"] for r in self.rejected})
+        return self.n_rejected
 
 
 def safe_name(filename: str) -> str:
@@ -50,26 +52,25 @@ def safe_name(filename: str) -> str:
 
 
 def preview(data: bytes, filename: str, max_bytes: int | None = None) -> Preview:
+    """Every problem of a file and a sample of its valid rows, computed by the same checks as the import."""
+    import duckdb
+
     out = Preview(filename=filename)
     try:
         name = safe_name(filename)
         if max_bytes is not None and len(data) > max_bytes:
             raise EtlError(f"{filename}: {len(data) / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB accepted")
-        res = tabular.parse_table(data, name)
+        with duckdb.connect() as con:
+            st = tabular.stage(con, data, name)
+            out.n_rows = st.n_rows
+            out.rejected = [vars(p) for p in tabular.problems(con, st, 5000)]
+            out.n_rejected = st.n_rejected_rows
+            out.n_valid = st.n_rows - st.n_rejected_rows
+            out.warnings = [vars(p) for p in st.warnings]
+            out.columns, out.ignored_columns, out.encoding = st.columns, st.ignored_columns, st.encoding
+            out.sample = tabular.sample(con, st).to_dict("records")
     except (tabular.TableError, EtlError) as exc:
         out.fatal = str(exc)
-        return out
-    out.n_rows = res.n_data_rows
-    out.n_valid = len(res.doc.projects)
-    out.rejected = [vars(p) for p in res.rejected]
-    out.warnings = [vars(p) for p in res.warnings]
-    out.columns, out.ignored_columns, out.encoding = res.columns, res.ignored_columns, res.encoding
-    for p in res.doc.projects[:20]:
-        out.sample.append({"row": p.line_start, "call": next(g.name for g in res.doc.programmes
-                                                             if g.key == p.programme_key),
-                           "title": p.title, "status": p.status, "location": p.location_raw,
-                           "total_budget": p.total_budget_eur, "fse_amount": p.fse_amount_eur,
-                           "grant": p.grant_amount_eur, "start_date": p.start_date, "end_date": p.end_date})
     return out
 
 

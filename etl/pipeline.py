@@ -31,7 +31,7 @@ ACCEPT_MARK = ".accept-valid-rows"  # beside an imported table: load its valid r
 DEFAULT_DB = Path(os.environ.get("ESS_WAREHOUSE", ROOT / "data" / "warehouse.duckdb"))
 SCHEMA = Path(__file__).resolve().parent / "schema.sql"
 DOCUMENT_SUFFIXES = {".txt", ".md"}
-TABLE_SUFFIXES = {".csv", ".xlsx"}
+TABLE_SUFFIXES = {".csv", ".xlsx", ".parquet"}
 
 
 class EtlError(Exception):
@@ -102,17 +102,18 @@ def read_document(path: Path) -> str:
         raise EtlError(f"{path}, line {line}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
 
 
-def parse_folder(input_dir: Path, report: BuildReport, skip_invalid_rows: bool = False) -> list[ParsedDocument]:
+def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocument], list[Path]]:
+    """Documents parsed (pure parsers), and the tables of the folder (loaded later, set-wise, in DuckDB)."""
     if not input_dir.is_dir():
         raise EtlError(f"{input_dir}: input folder not found")
     files = sorted(p for p in input_dir.iterdir() if p.is_file() and not p.name.startswith(".")
                    and p.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES)
     files = [p for p in files if p.name.lower() != "readme.md"]
     gz = geo.gazetteer()
-    docs = []
+    docs, tables = [], []
     for path in files:
         if path.suffix.lower() in TABLE_SUFFIXES:
-            docs.append(parse_table_file(path, report, skip_invalid_rows))
+            tables.append(path)
             continue
         text = read_document(path)
         family = detect_family(text)
@@ -129,34 +130,36 @@ def parse_folder(input_dir: Path, report: BuildReport, skip_invalid_rows: bool =
         doc.text = text
         docs.append(doc)
         report.documents.append((path.name, family, len(doc.projects)))
-    return docs
+    return docs, tables
 
 
-def parse_table_file(path: Path, report: BuildReport, skip_invalid_rows: bool) -> ParsedDocument:
-    """A CSV/XLSX import: rejected rows stop the build unless the user chose to load the valid ones."""
-    data = path.read_bytes()
+def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, skip_invalid_rows: bool,
+               prefix: str) -> None:
+    """A CSV/XLSX/Parquet import, checked and loaded in DuckDB. Rejected rows stop the build unless the user
+    chose to load the valid rows (``--skip-invalid-rows`` or the page's choice, kept beside the file)."""
     try:
-        res = tabular.parse_table(data, path.name)
+        st = tabular.stage(con, path, path.name, prefix)
     except tabular.TableError as exc:
         raise EtlError(str(exc)) from exc
     accept = skip_invalid_rows or path.with_name(path.name + ACCEPT_MARK).exists()
-    if res.rejected and not accept:
-        listed = "\n  ".join(str(p) for p in res.rejected[:20])
-        more = f"\n  … and {len(res.rejected) - 20} more" if len(res.rejected) > 20 else ""
-        raise EtlError(f"{path}: {len(res.rejected_rows)} row(s) rejected, nothing loaded from this file:\n  "
+    if st.n_rejected_rows and not accept:
+        first = tabular.problems(con, st, 20)
+        listed = "\n  ".join(str(p) for p in first)
+        more = f"\n  … and {st.n_problems - len(first)} more" if st.n_problems > len(first) else ""
+        raise EtlError(f"{path}: {st.n_rejected_rows} row(s) rejected, nothing loaded from this file:\n  "
                        f"{listed}{more}\n(use --skip-invalid-rows to load the valid rows and report the others)")
-    doc = res.doc
-    for p in res.rejected:
-        doc.issues.append((None, tabular.issue_of(p, "error")))
-    for p in res.warnings:
-        doc.issues.append((None, tabular.issue_of(p, "info")))
-    doc.sha256 = hashlib.sha256(data).hexdigest()
-    doc.text = res.text
-    doc.n_lines = res.text.count("\n") + 1
-    report.documents.append((path.name, tabular.FAMILY, len(doc.projects)))
-    if res.rejected:
-        report.skipped.append((path.name, f"{len(res.rejected_rows)} row(s) rejected (see quality issues)"))
-    return doc
+    if path.name in {r[0] for r in con.execute("SELECT source_file FROM source_documents").fetchall()}:
+        raise EtlError(f"{path}: another input file has the same name; rename one of them")
+    con.execute("INSERT INTO source_documents VALUES (?, ?, ?, ?, ?)",
+                [path.name, tabular.FAMILY, st.sha256, st.n_rows + 1, 0])
+    n = tabular.load(con, st)
+    con.execute("UPDATE source_documents SET n_records = ? WHERE source_file = ?", [n, path.name])
+    for t in [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+                                        "table_name LIKE ?", [f"{prefix}\\_%"]).fetchall()]:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    report.documents.append((path.name, tabular.FAMILY, n))
+    if st.n_rejected_rows:
+        report.skipped.append((path.name, f"{st.n_rejected_rows} row(s) rejected (see quality issues)"))
 
 
 def _dec(v):
@@ -326,15 +329,18 @@ _LOAD_ORDER = ["regions", "departments", "source_documents", "source_lines", "pr
                "field_sources", "programme_sources", "quality_issues"]
 
 
-def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: dict[str, str]) -> None:
+def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: dict[str, str],
+                    tables: list[Path] = (), report: BuildReport | None = None, skip_invalid_rows: bool = False) -> None:
     """Write every table into a new file next to ``db_path``, then swap it in atomically."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"preserve_insertion_order": True})
         try:
+            con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', os.cpu_count() or 2))}")
+            con.execute(f"SET memory_limit = '{os.environ.get('ESS_ETL_MEMORY', '3GB')}'")
             con.execute(SCHEMA.read_text(encoding="utf-8"))
             for table in _LOAD_ORDER:
                 df = frames.get(table)
@@ -348,6 +354,11 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
                 quoted = ", ".join(f'"{c}"' for c in cols)
                 con.execute(f'INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming')
                 con.unregister("incoming")
+            for i, path in enumerate(tables):
+                load_table(con, path, report or BuildReport(db_path), skip_invalid_rows, f"t{i}")
+            if con.execute("SELECT count(*) FROM projects").fetchone()[0] == 0:
+                raise EtlError(f"{', '.join(build_info.get('input_dir', '').split(', '))}: the inputs hold no project record")
+            build_info["n_projects"] = str(con.execute("SELECT count(*) FROM projects").fetchone()[0])
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(build_info.items()))
             con.execute("CHECKPOINT")
         finally:
@@ -362,31 +373,28 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
 
 def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_DB,
           skip_invalid_rows: bool = False) -> BuildReport:
-    """Build the warehouse from one or several folders (documents and CSV/XLSX tables)."""
+    """Build the warehouse from one or several folders (documents, and CSV/XLSX/Parquet tables)."""
     started = datetime.now(UTC)
     report = BuildReport(db_path=db_path)
     dirs = [Path(d) for d in (input_dir if isinstance(input_dir, (list, tuple)) else [input_dir])]
-    docs = []
+    docs, tables = [], []
     for d in dirs:
-        docs.extend(parse_folder(d, report, skip_invalid_rows))
-    if not docs:
+        ds, ts = parse_folder(d, report)
+        docs.extend(ds)
+        tables.extend(ts)
+    if not docs and not tables:
         raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
     frames = build_tables(docs)
-    projects = frames["projects"]
-    if projects.empty:
-        raise EtlError(f"{input_dir}: the documents hold no project record")
     info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": ", ".join(map(str, dirs)),
-            "documents": ", ".join(d.source_file for d in docs), "n_projects": str(len(projects))}
-    write_warehouse(frames, Path(db_path), info)
-    report.n_projects = len(projects)
-    placed = set(frames["project_regions"]["project_id"]) if not frames["project_regions"].empty else set()
-    report.n_placed = int(projects["project_id"].isin(placed).sum() + (projects["scope"] == "national").sum())
-    themed = set(frames["project_themes"]["project_id"]) if not frames["project_themes"].empty else set()
-    report.n_themed = int(projects["project_id"].isin(themed).sum())
-    counts = projects.groupby("programme_id").size()
-    names = frames["programmes"].set_index("programme_id")["name"]
-    report.programmes = [(f"{pid} ({' '.join(names[pid].split())[:30]})", int(n)) for pid, n in counts.items()]
-    if not frames["quality_issues"].empty:
-        report.issues_by_rule = Counter(frames["quality_issues"]["rule"])
+            "documents": ", ".join([d.source_file for d in docs] + [t.name for t in tables])}
+    write_warehouse(frames, Path(db_path), info, tables, report, skip_invalid_rows)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        report.n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
+        report.n_placed = con.execute("SELECT count(*) FROM projects WHERE scope IS NOT NULL").fetchone()[0]
+        report.n_themed = con.execute("SELECT count(DISTINCT project_id) FROM project_themes").fetchone()[0]
+        names = dict(con.execute("SELECT programme_id, name FROM programmes").fetchall())
+        counts = con.execute("SELECT programme_id, count(*) FROM projects GROUP BY 1 ORDER BY 1").fetchall()
+        report.programmes = [(f"{pid} ({' '.join(names[pid].split())[:30]})", int(n)) for pid, n in counts][:40]
+        report.issues_by_rule = Counter(dict(con.execute("SELECT rule, count(*) FROM quality_issues GROUP BY 1").fetchall()))
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report

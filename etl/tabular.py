@@ -1,12 +1,15 @@
-"""Project records from spreadsheets (CSV or XLSX, French or English column names).
+"""Project records from spreadsheets (CSV, XLSX or Parquet; French or English column names).
 
 The format is described by data/reference/import_columns.csv (also the template and the
-README's data dictionary). Pure functions: bytes in, records and problems out.
+README's data dictionary). Tables are checked and loaded set-wise in DuckDB, so a file of
+ten million rows goes through the same path as a user's ten-row file: values are parsed by
+SQL macros, every problem is a row of a problems table, places and themes are resolved once
+per *distinct* value in Python and joined back.
 
 A row with a problem (wrong type, unknown status, negative or absurd amount, bad date,
-duplicate id, huge cell) is *rejected*: reported with its row number, column and value,
-never half-loaded. Inconsistencies between valid values (FSE above budget, ...) are not
-errors of the file: they load and become quality issues like those of the documents.
+duplicate id, huge cell, missing title) is *rejected*: reported with its row number, column and
+value, never half-loaded. Inconsistencies between valid values (FSE above budget, ...) load and
+become quality issues like those of the documents.
 """
 
 from __future__ import annotations
@@ -14,33 +17,36 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from etl.clean import fold, key_slug, parse_amount, parse_date, slug
-from etl.models import Issue, LocationHint, ParsedDocument, Programme, Project, Source
+import duckdb
+import pandas as pd
+
+from etl import geo, themes
+from etl.clean import fold, slug
+from etl.models import LocationHint
 
 FAMILY = "table"
-SUFFIXES = {".csv", ".xlsx"}
+SUFFIXES = {".csv", ".xlsx", ".parquet"}
 REF = Path(__file__).resolve().parent.parent / "data" / "reference" / "import_columns.csv"
-MAX_CELL = 5_000          # characters in one cell
-MAX_ROWS = 2_000_000
-MAX_AMOUNT = Decimal("10000000000")  # 10 G€: above this an amount is a typing error
+MAX_CELL = 5_000                 # characters in one cell
+MAX_AMOUNT = 10_000_000_000      # 10 G€: above this an amount is a typing error
+SMALL_DECODE = 64 * 1024 * 1024  # below this size a CSV's encoding is checked (and converted) in Python
+DETAIL_ROWS = 20_000             # tables up to this size also keep their text and per-field sources
 
 STATUS_WORDS = {
-    "funded": "funded", "finance": "funded", "financé": "funded", "financee": "funded", "retenu": "funded",
-    "laureate": "laureate", "laureat": "laureate", "lauréat": "laureate", "laureats": "laureate",
-    "eligible": "eligible", "éligible": "eligible",
-    "example": "example", "exemple": "example",
-    "experimentation": "experimentation", "expérimentation": "experimentation",
-    "initiative": "initiative",
-    "supported": "supported", "soutenu": "supported", "soutenue": "supported",
+    "funded": "funded", "finance": "funded", "financee": "funded", "retenu": "funded",
+    "laureate": "laureate", "laureat": "laureate", "laureats": "laureate",
+    "eligible": "eligible", "example": "example", "exemple": "example", "experimentation": "experimentation",
+    "initiative": "initiative", "supported": "supported", "soutenu": "supported", "soutenue": "supported",
 }
-GRANT_KINDS = {"granted": "granted", "accordee": "granted", "accordée": "granted", "accorde": "granted",
-               "requested": "requested", "demandee": "requested", "demandée": "requested", "demande": "requested"}
+GRANT_KINDS = {"granted": "granted", "accordee": "granted", "accorde": "granted",
+               "requested": "requested", "demandee": "requested", "demande": "requested"}
 
 
 class TableError(Exception):
@@ -55,25 +61,24 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        v = self.value if len(self.value) <= 40 else self.value[:37] + "…"
+        v = self.value if len(self.value) <= 40 else self.value[:39] + "…"
         return f"row {self.row}, {self.column}: '{v}' {self.message}" if self.column else f"row {self.row}: {self.message}"
 
 
 @dataclass
-class TableResult:
-    doc: ParsedDocument
+class Staged:
+    """A table read into temporary DuckDB tables ``{prefix}_raw``, ``{prefix}_typed`` and ``{prefix}_problems``."""
+
+    name: str
+    prefix: str
     n_rows: int
-    rejected: list[RowProblem] = field(default_factory=list)
-    warnings: list[RowProblem] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)  # field -> column as printed
+    columns: dict[str, str]  # field -> column as printed
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
-    n_data_rows: int = 0
-    text: str = ""
-
-    @property
-    def rejected_rows(self) -> set[int]:
-        return {p.row for p in self.rejected}
+    warnings: list[RowProblem] = field(default_factory=list)
+    n_rejected_rows: int = 0
+    n_problems: int = 0
+    sha256: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -83,17 +88,13 @@ def dictionary() -> list[dict]:
 
 
 def _alias_map() -> dict[str, str]:
-    out = {}
-    for d in dictionary():
-        for a in d["aliases"].split("|"):
-            out[fold(a).replace(" ", "_")] = d["field"]
-    return out
+    return {fold(a).replace(" ", "_"): d["field"] for d in dictionary() for a in d["aliases"].split("|")}
 
 
-# -- reading ----------------------------------------------------------------------------------------------------------
+# -- reading --------------------------------------------------------------------------------------------------------
 def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Text of a CSV file and the encoding used. UTF-8 (with or without BOM) or UTF-16 with BOM; Windows-1252
-    (Excel's default 'CSV séparateur point-virgule' in France) is accepted and said."""
+    """Text of a CSV and its encoding: UTF-8 (BOM or not) or UTF-16 with BOM; Windows-1252 (Excel's French
+    'CSV séparateur point-virgule') is accepted and said."""
     if not data.strip():
         raise TableError(f"{name}: the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -104,43 +105,20 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         try:
-            text = data.decode("cp1252")
+            return data.decode("cp1252"), "windows-1252"
         except UnicodeDecodeError:
             line = data[: exc.start].count(b"\n") + 1
             raise TableError(f"{name}, line {line}: not UTF-8 text (byte {exc.start}); save the file as "
                              f"'CSV UTF-8' or XLSX") from exc
-        return text, "windows-1252"
 
 
-def read_csv(text: str, name: str) -> list[list[str]]:
-    first = text.split("\n", 1)[0]
-    delim = ";" if first.count(";") >= first.count(",") and first.count(";") else \
-        "\t" if first.count("\t") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-
-
-def read_xlsx(data: bytes, name: str) -> list[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TableError(f"{name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
-    ws = wb.worksheets[0]
-    rows = []
-    for r in ws.iter_rows(values_only=True):
-        cells = [_xlsx_cell(v) for v in r]
-        rows.append(cells)
-    wb.close()
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    return rows
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ";")) if any(counts.values()) else ","
 
 
 def _xlsx_cell(v) -> str:
-    """A workbook value as text our parsers read without ambiguity (decimal comma, ISO dates)."""
+    """A workbook value as text the SQL parsers read without ambiguity (decimal comma, ISO dates)."""
     if v is None:
         return ""
     if isinstance(v, date):
@@ -151,232 +129,419 @@ def _xlsx_cell(v) -> str:
         return str(v)
     if isinstance(v, float):
         d = Decimal(repr(v))
-        return (str(int(d)) if d == d.to_integral_value() else format(d, "f").replace(".", ","))
+        return str(int(d)) if d == d.to_integral_value() else format(d, "f").replace(".", ",")
     return str(v)
 
 
-def read_table(data: bytes, name: str) -> tuple[list[list[str]], str]:
-    if name.lower().endswith(".xlsx"):
-        if not data:
-            raise TableError(f"{name}: the file is empty")
-        return read_xlsx(data, name), "xlsx"
-    text, enc = decode(data, name)
-    return read_csv(text, name), enc
+def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if not data:
+        raise TableError(f"{name}: the file is empty")
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise TableError(f"{name}: not a readable XLSX workbook ({type(exc).__name__})") from exc
+    rows = [[_xlsx_cell(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    wb.close()
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    return rows
 
 
-# -- values -----------------------------------------------------------------------------------------------------------
-def parse_number(text: str) -> Decimal | None:
-    """'1 234,50', '1234.5', '1 234 €', '15 k€' -> Decimal; None when it is not a number."""
-    s = text.strip()
-    if not s:
-        return None
-    if s.startswith(("-", "−")):
-        v = parse_number(s[1:])
-        return -v if v is not None else None
-    v = parse_amount(s if re.search(r"€|eur|k€|m€|million", s, re.I) else s + " €")
-    if v is not None:
-        # the whole cell must be the amount: '12 OOO €' must not read as 12
-        rest = re.sub(r"[\d\s\u00a0\u202f.,]+|€|eur(os?)?|k€|m€|millions? d['’]euros|\*", "", s, flags=re.I).strip()
-        if rest:
-            return None
-        return v
-    return None
-
-
-def parse_rate_cell(text: str) -> Decimal | None:
-    s = text.strip().replace(",", ".").replace("\u00a0", " ")
-    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%?", s)
-    if not m:
-        return None
-    v = Decimal(m.group(1))
-    return (v / 100).normalize() if ("%" in s or v > 1) else v
-
-
-def parse_date_cell(text: str) -> date | None:
-    s = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s[:10]) if len(s) >= 10 else None
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    return parse_date(s) if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", s) else None
-
-
-def split_cell(text: str) -> list[str]:
-    return [x.strip() for x in re.split(r"[;|\n]", text) if x.strip()]
-
-
-# -- rows -------------------------------------------------------------------------------------------------------------
-def map_columns(header: list[str], name: str) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def _map_columns(header: list[str], name: str) -> tuple[dict[str, int], dict[str, str], list[str]]:
     aliases = _alias_map()
     idx: dict[str, int] = {}
     printed: dict[str, str] = {}
     ignored = []
     for i, h in enumerate(header):
-        key = fold(h).replace(" ", "_")
-        f = aliases.get(key)
+        f = aliases.get(fold(h or "").replace(" ", "_"))
         if f and f not in idx:
             idx[f], printed[f] = i, h.strip()
-        elif h.strip():
+        elif (h or "").strip():
             ignored.append(h.strip())
     missing = [d["field"] for d in dictionary() if d["required"] == "yes" and d["field"] not in idx]
     if missing:
         raise TableError(f"{name}: missing required column(s): {', '.join(missing)} "
-                         f"(columns found: {', '.join(h.strip() for h in header if h.strip()) or 'none'})")
+                         f"(columns found: {', '.join(h.strip() for h in header if h and h.strip()) or 'none'})")
     return idx, printed, ignored
 
 
-def parse_rows(rows: list[list[str]], name: str, first_line: int = 1) -> TableResult:
-    """Records of a table whose first row is the header; ``first_line`` is the header's row number."""
-    while rows and not any(c.strip() for c in rows[0]):
-        rows, first_line = rows[1:], first_line + 1
-    if not rows:
-        raise TableError(f"{name}: the file is empty")
-    if len(rows) - 1 > MAX_ROWS:
-        raise TableError(f"{name}: {len(rows) - 1} rows, more than the {MAX_ROWS} accepted in one file")
-    idx, printed, ignored = map_columns(rows[0], name)
-    if not any(any(c.strip() for c in r) for r in rows[1:]):
-        raise TableError(f"{name}: the header is there but no data row")
-    doc = ParsedDocument(FAMILY, name)
-    res = TableResult(doc=doc, n_rows=len(rows) - 1, columns=printed, ignored_columns=ignored)
-    stem = slug(Path(name).stem, 24) or "import"
-    programmes: dict[tuple[str, int | None], Programme] = {}
-    seen_ids: dict[str, int] = {}
+def _macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(r"""
+        CREATE OR REPLACE TEMP MACRO ess_clean(x) AS regexp_replace(lower(trim(x)), '[\s\x{00a0}\x{202f}*]', '', 'g');
+        CREATE OR REPLACE TEMP MACRO ess_num(s) AS (CASE
+            WHEN regexp_full_match(s, '-?\d{1,3}(\.\d{3})+(,\d+)?') THEN TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DECIMAL(20, 2))
+            WHEN regexp_full_match(s, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN TRY_CAST(replace(s, ',', '') AS DECIMAL(20, 2))
+            WHEN regexp_full_match(s, '-?\d+(,\d+)?') THEN TRY_CAST(replace(s, ',', '.') AS DECIMAL(20, 2))
+            WHEN regexp_full_match(s, '-?\d+(\.\d+)?') THEN TRY_CAST(s AS DECIMAL(20, 2))
+            ELSE NULL END);
+        CREATE OR REPLACE TEMP MACRO ess_amount(x) AS (CASE
+            WHEN x IS NULL OR trim(x) = '' THEN NULL
+            WHEN regexp_matches(ess_clean(x), '\d(k€|keur|k)$') THEN ess_num(regexp_replace(ess_clean(x), '(k€|keur|k)$', '')) * 1000
+            WHEN regexp_matches(ess_clean(x), '\d(m€|meur)$') THEN ess_num(regexp_replace(ess_clean(x), '(m€|meur)$', '')) * 1000000
+            ELSE ess_num(regexp_replace(ess_clean(x), '(€|eur|euros)$', '')) END);
+        CREATE OR REPLACE TEMP MACRO ess_rate(x) AS (CASE
+            WHEN regexp_full_match(ess_clean(x), '-?\d+([.,]\d+)?%') THEN TRY_CAST(replace(rtrim(ess_clean(x), '%'), ',', '.') AS DECIMAL(12, 6)) / 100
+            WHEN regexp_full_match(ess_clean(x), '-?\d+([.,]\d+)?') THEN (CASE
+                WHEN TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) > 1
+                THEN TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) / 100
+                ELSE TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) END)
+            ELSE NULL END);
+        CREATE OR REPLACE TEMP MACRO ess_date(x) AS (CASE
+            WHEN regexp_full_match(trim(x), '\d{4}-\d{2}-\d{2}([ T].*)?') THEN try_strptime(left(trim(x), 10), '%Y-%m-%d')
+            WHEN regexp_full_match(trim(x), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}') THEN try_strptime(regexp_replace(trim(x), '[.-]', '/', 'g'), '%d/%m/%Y')
+            WHEN regexp_full_match(trim(x), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}') THEN try_strptime(regexp_replace(trim(x), '[.-]', '/', 'g'), '%d/%m/%y')
+            ELSE NULL END)::DATE;
+        CREATE OR REPLACE TEMP MACRO ess_fold(x) AS regexp_replace(strip_accents(lower(replace(trim(x), 'œ', 'oe'))), '[^a-z0-9]+', ' ', 'g');
+        CREATE OR REPLACE TEMP MACRO ess_slug(x) AS trim(regexp_replace(strip_accents(lower(replace(x, 'œ', 'oe'))), '[^a-z0-9]+', '-', 'g'), '-');
+        CREATE OR REPLACE TEMP MACRO ess_eur(v) AS replace(format('{:,.0f}', v::DOUBLE), ',', ' ') || ' €';
+    """)
+    con.execute("CREATE OR REPLACE TEMP TABLE ess_status AS SELECT * FROM (VALUES "
+                + ", ".join(f"('{k}', '{v}')" for k, v in STATUS_WORDS.items()) + ") t(word, status)")
+    con.execute("CREATE OR REPLACE TEMP TABLE ess_grant_kind AS SELECT * FROM (VALUES "
+                + ", ".join(f"('{k}', '{v}')" for k, v in GRANT_KINDS.items()) + ") t(word, kind)")
+
+
+def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: str = "t0") -> Staged:
+    """Read ``data`` (bytes, or a path for large files) into temporary tables and check every row."""
+    import hashlib
+
+    _macros(con)
+    suffix = Path(name).suffix.lower()
+    path = data if isinstance(data, Path) else None
+    size = path.stat().st_size if path else len(data)
+    enc = "utf-8"
+    warnings: list[RowProblem] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if suffix == ".xlsx":
+            rows = _xlsx_rows(path.read_bytes() if path else data, name)
+            while rows and not any(c.strip() for c in rows[0]):
+                rows = rows[1:]
+            if not rows:
+                raise TableError(f"{name}: the file is empty")
+            header = rows[0]
+            width = len(header)
+            df = pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=[f"c{i}" for i in range(width)],
+                              dtype="string")
+            con.register(f"{prefix}_df", df)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_raw AS SELECT * FROM {prefix}_df")
+            con.unregister(f"{prefix}_df")
+            enc = "xlsx"
+        elif suffix == ".parquet":
+            src = path or Path(tmp) / "in.parquet"
+            if not path:
+                src.write_bytes(data)
+            try:
+                header = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(src)]).fetchall()]
+            except duckdb.Error as exc:
+                raise TableError(f"{name}: not a readable Parquet file ({type(exc).__name__})") from exc
+            cols = ", ".join(f'CAST("{h}" AS VARCHAR) AS c{i}' for i, h in enumerate(header))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_raw AS SELECT {cols} FROM read_parquet(?)", [str(src)])
+            enc = "parquet"
+        else:
+            if path is None or size <= SMALL_DECODE:
+                raw = path.read_bytes() if path else data
+                text, enc = decode(raw, name)
+                if enc == "windows-1252":
+                    warnings.append(RowProblem(1, "", "", "the file is not UTF-8: read as Windows-1252 (Excel's French CSV)"))
+                src = Path(tmp) / "in.csv"
+                src.write_text(text.lstrip("\ufeff"), encoding="utf-8")
+                first = text.lstrip("\ufeff").split("\n", 1)[0]
+            else:
+                src = path
+                with path.open("rb") as fh:
+                    head = fh.read(65536)
+                if b"\x00" in head[:4096]:
+                    raise TableError(f"{name}: not a text file (binary content); save it as CSV (UTF-8) or XLSX")
+                first = head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+            first = first.rstrip("\r")
+            if not first.strip():
+                raise TableError(f"{name}: the file is empty")
+            delim = _delimiter(first)
+            header = next(csv.reader([first], delimiter=delim))
+            names = [f"c{i}" for i in range(len(header))]
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_raw AS SELECT * FROM read_csv(?, delim = ?, "
+                            "header = true, all_varchar = true, quote = '\"', escape = '\"', null_padding = true, "
+                            "strict_mode = false, names = ?, ignore_errors = false)", [str(src), delim, names])
+            except duckdb.InvalidInputException as exc:
+                msg = str(exc).split("\n")[0]
+                raise TableError(f"{name}: the CSV cannot be read: {msg[:300]}") from exc
+        idx, printed, ignored = _map_columns(header, name)
+        n = con.execute(f"SELECT count(*) FROM {prefix}_raw").fetchone()[0]
+        nonblank = " OR ".join(f"coalesce(trim(c{i}), '') <> ''" for i in idx.values())
+        n_data = con.execute(f"SELECT count(*) FROM {prefix}_raw WHERE {nonblank}").fetchone()[0] if n else 0
+        if n_data == 0:
+            raise TableError(f"{name}: the header is there but no data row")
+    st = Staged(name=name, prefix=prefix, n_rows=int(n_data), columns=printed, ignored_columns=ignored, encoding=enc,
+                warnings=warnings)
+    _typed(con, st, idx)
+    st.n_problems, st.n_rejected_rows = con.execute(
+        f"SELECT count(*), count(DISTINCT row_no) FROM {prefix}_problems").fetchone()
+    if path is not None and size > SMALL_DECODE:
+        st.sha256 = f"size={size}"
+    else:
+        st.sha256 = hashlib.sha256(path.read_bytes() if path else data).hexdigest()
+    return st
+
+
+def _typed(con, st: Staged, idx: dict[str, int]) -> None:
+    """``{p}_typed``: one row per data row with typed values; ``{p}_problems``: every problem found."""
+    p = st.prefix
     types = {d["field"]: d["type"] for d in dictionary()}
-    for offset, row in enumerate(rows[1:], start=1):
-        line = first_line + offset
-        if not any(c.strip() for c in row if c):
+    sel = ["rowid + 2 AS row_no"]
+    for f in types:
+        col = f"nullif(trim(c{idx[f]}), '')" if f in idx else "NULL::VARCHAR"
+        sel.append(f"{col} AS raw_{f}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_r AS SELECT {', '.join(sel)} FROM {p}_raw")
+    nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
+    typed = ["row_no"]
+    for f, kind in types.items():
+        r = f"raw_{f}"
+        typed.append(r)
+        if kind == "amount":
+            typed.append(f"ess_amount({r}) AS {f}")
+        elif kind == "rate":
+            typed.append(f"ess_rate({r}) AS {f}")
+        elif kind == "date":
+            typed.append(f"ess_date({r}) AS {f}")
+        elif kind == "year":
+            typed.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
+        elif kind == "status":
+            typed.append(f"(SELECT status FROM ess_status WHERE word = trim(ess_fold({r}))) AS {f}")
+        elif kind == "grant_kind":
+            typed.append(f"(SELECT kind FROM ess_grant_kind WHERE word = trim(ess_fold({r}))) AS {f}")
+        else:
+            typed.append(f"{r} AS {f}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(typed)} FROM {p}_r WHERE {nonblank}")
+    con.execute(f"DROP TABLE {p}_r")
+    checks = []
+    for f, kind in types.items():
+        if f not in idx:
             continue
-        res.n_data_rows += 1
-        problems: list[RowProblem] = []
-
-        def cell(f: str) -> str:
-            i = idx.get(f)
-            return row[i].strip() if i is not None and i < len(row) and row[i] is not None else ""
-
-        values: dict = {}
-        for f, i in idx.items():
-            raw = cell(f)
-            col = printed[f]
-            if len(raw) > MAX_CELL:
-                problems.append(RowProblem(line, col, raw[:40], f"is {len(raw)} characters long (at most {MAX_CELL})"))
-                continue
-            if not raw:
-                continue
-            kind = types[f]
-            if kind == "amount":
-                v = parse_number(raw)
-                if v is None:
-                    problems.append(RowProblem(line, col, raw, "is not an amount"))
-                elif v < 0:
-                    problems.append(RowProblem(line, col, raw, "is negative"))
-                elif v > MAX_AMOUNT:
-                    problems.append(RowProblem(line, col, raw, "is not a plausible amount (above 10 billion €)"))
-                else:
-                    values[f] = v
-            elif kind == "rate":
-                v = parse_rate_cell(raw)
-                if v is None or v < 0 or v > 1:
-                    problems.append(RowProblem(line, col, raw, "is not a rate between 0 and 100 %"))
-                else:
-                    values[f] = v
-            elif kind == "date":
-                v = parse_date_cell(raw)
-                if v is None:
-                    problems.append(RowProblem(line, col, raw, "is not a date (DD/MM/YYYY or YYYY-MM-DD)"))
-                else:
-                    values[f] = v
-            elif kind == "year":
-                if re.fullmatch(r"(19|20)\d{2}", raw):
-                    values[f] = int(raw)
-                else:
-                    problems.append(RowProblem(line, col, raw, "is not a year"))
-            elif kind == "status":
-                v = STATUS_WORDS.get(fold(raw)) or STATUS_WORDS.get(raw.lower())
-                if v is None:
-                    problems.append(RowProblem(line, col, raw, "is not a known status (funded, laureate, eligible, "
-                                                               "example, experimentation, initiative, supported)"))
-                else:
-                    values[f] = v
-            elif kind == "grant_kind":
-                v = GRANT_KINDS.get(fold(raw)) or GRANT_KINDS.get(raw.lower())
-                if v is None:
-                    problems.append(RowProblem(line, col, raw, "is not 'granted' or 'requested'"))
-                else:
-                    values[f] = v
-            elif kind == "list":
-                values[f] = split_cell(raw)
-            else:
-                values[f] = raw
-        for f in ("call", "title"):
-            if not values.get(f) and not any(p.column == printed[f] for p in problems):
-                problems.append(RowProblem(line, printed[f], "", "is required"))
-        pid = values.get("project_id") or key_slug(f"{values.get('call', '')}|{values.get('title', '')}")
-        if values.get("title"):
-            if pid in seen_ids:
-                problems.append(RowProblem(line, printed.get("project_id", printed["title"]), str(pid),
-                                           f"duplicates the identifier of row {seen_ids[pid]}"))
-            else:
-                seen_ids[pid] = line
-        if problems:
-            res.rejected.extend(problems)
-            continue
-        call, year = values["call"], values.get("call_year")
-        pkey = (call, year)
-        if pkey not in programmes:
-            prog = Programme(key=f"imp-{slug(call, 32)}" + (f"-{year}" if year else ""), name=call,
-                             funder=values.get("funder"), year=year, kind="call", line_start=line, line_end=line)
-            programmes[pkey] = prog
-            doc.programmes.append(prog)
-        prog = programmes[pkey]
-        prog.line_end = line
-        p = Project(key=f"imp-{stem}-{slug(str(pid), 60)}", programme_key=prog.key, title=values["title"],
-                    status=values.get("status", "funded"), line_start=line, line_end=line)
-        p.lead_org = values.get("lead_org")
-        p.fse_code = values.get("fse_code")
-        p.start_date, p.end_date = values.get("start_date"), values.get("end_date")
-        p.location_raw = values.get("location")
-        p.total_budget_eur = values.get("total_budget")
-        p.budget_kind = "total" if p.total_budget_eur is not None else None
-        p.fse_amount_eur, p.fse_rate_stated = values.get("fse_amount"), values.get("fse_rate")
-        p.grant_amount_eur = values.get("grant")
-        p.grant_kind = values.get("grant_kind", "granted") if p.grant_amount_eur is not None else None
-        p.tags = values.get("themes", [])
-        p.cofinancers = values.get("cofinancers", [])
-        p.partners = values.get("partners", [])
-        p.description = values.get("description")
-        if p.location_raw:
-            m = re.match(r"^\s*(\d{5})\s+(.+)$", p.location_raw)
-            if m:
-                p.postcode, p.city = m.group(1), m.group(2)
-                p.location_hints.append(LocationHint(p.location_raw, "address", line))
-            p.location_hints.append(LocationHint(p.location_raw, "location", line))
-        for f, col in printed.items():
-            raw = cell(f)
-            if raw:
-                p.sources[{"total_budget": "total_budget", "fse_amount": "fse_amount", "grant": "grant_amount",
-                           "fse_rate": "fse_rate", "location": "location", "title": "title"}.get(f, f)] = \
-                    Source(f"{col} = {raw}"[:500], line)
-        doc.projects.append(p)
-    for prog in doc.programmes:
-        prog.laureates = sum(1 for p in doc.projects if p.programme_key == prog.key)
-    return res
+        col, pos, r = st.columns[f].replace("'", "''"), idx[f], f"raw_{f}"
+        checks.append(f"SELECT row_no, {pos} AS pos, '{col}' AS col, left({r}, 40) AS value, 'is ' || length({r}) || "
+                      f"' characters long (at most {MAX_CELL})' AS message FROM {p}_typed WHERE length({r}) > {MAX_CELL}")
+        ok = f"length({r}) <= {MAX_CELL}"
+        bad = {
+            "amount": [(f"{f} IS NULL", "is not an amount"), (f"{f} < 0", "is negative"),
+                       (f"{f} > {MAX_AMOUNT}", "is not a plausible amount (above 10 billion €)")],
+            "rate": [(f"{f} IS NULL OR {f} < 0 OR {f} > 1", "is not a rate between 0 and 100 %")],
+            "date": [(f"{f} IS NULL", "is not a date (DD/MM/YYYY or YYYY-MM-DD)")],
+            "year": [(f"{f} IS NULL", "is not a year")],
+            "status": [(f"{f} IS NULL", "is not a known status (funded, laureate, eligible, example, experimentation, "
+                                        "initiative, supported)")],
+            "grant_kind": [(f"{f} IS NULL", "is not 'granted' or 'requested'")],
+        }.get(kind, [])
+        for cond, msg in bad:
+            msg = msg.replace("'", "''")
+            checks.append(f"SELECT row_no, {pos}, '{col}', {r}, '{msg}' FROM {p}_typed "
+                          f"WHERE {r} IS NOT NULL AND {ok} AND ({cond})")
+    for f in ("call", "title"):
+        col = st.columns[f].replace("'", "''")
+        checks.append(f"SELECT row_no, 1000, '{col}', '', 'is required' FROM {p}_typed WHERE raw_{f} IS NULL")
+    id_col = st.columns.get("project_id", st.columns["title"]).replace("'", "''")
+    checks.append(f"""SELECT row_no, 2000, '{id_col}', pid, 'duplicates the identifier of row ' || first_row FROM (
+        SELECT row_no, pid, min(row_no) OVER (PARTITION BY pid) AS first_row FROM (
+            SELECT row_no, coalesce(raw_project_id, raw_call || '|' || raw_title) AS pid FROM {p}_typed
+            WHERE raw_title IS NOT NULL)) WHERE row_no > first_row""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_problems AS SELECT row_no, col AS column_name, "
+                f"coalesce(value, '') AS value, message, pos FROM ({' UNION ALL '.join(checks)}) ORDER BY row_no, pos")
 
 
-def parse_table(data: bytes, name: str) -> TableResult:
-    rows, enc = read_table(data, name)
-    res = parse_rows(rows, name)
-    res.encoding = enc
-    res.text = "\n".join(row_text(rows))
-    if enc == "windows-1252":
-        res.warnings.append(RowProblem(1, "", "", "the file is not UTF-8: read as Windows-1252 (Excel's French CSV)"))
-    return res
+def problems(con, st: Staged, limit: int | None = None) -> list[RowProblem]:
+    lim = f"LIMIT {int(limit)}" if limit else ""
+    rows = con.execute(f"SELECT row_no, column_name, value, message FROM {st.prefix}_problems "
+                       f"ORDER BY row_no, pos {lim}").fetchall()
+    return [RowProblem(int(r), c, v, m) for r, c, v, m in rows]
 
 
-def row_text(rows: list[list[str]]) -> list[str]:
-    """One line of text per row, for the warehouse's source_lines."""
-    return [" ; ".join(c for c in r) for r in rows]
+def sample(con, st: Staged, n: int = 20) -> pd.DataFrame:
+    return con.execute(f"""SELECT row_no AS row, call, title, status, location, total_budget, fse_amount, fse_rate,
+                                  grant, start_date, end_date FROM {st.prefix}_typed
+                           WHERE row_no NOT IN (SELECT row_no FROM {st.prefix}_problems) ORDER BY row_no LIMIT ?""",
+                       [n]).df()
+
+
+# -- loading into the warehouse -------------------------------------------------------------------------------------
+def _places(con, st: Staged) -> None:
+    """Resolve each distinct location once (the documents' geocoder) and keep the answers in ``{p}_geo``."""
+    p = st.prefix
+    locs = [r[0] for r in con.execute(f"SELECT DISTINCT location FROM {p}_ok WHERE location IS NOT NULL").fetchall()]
+    gz = geo.gazetteer()
+    rows, links, issues = [], [], []
+    for loc in locs:
+        hints = []
+        m = re.match(r"^\s*(\d{5})\s+(.+)$", loc)
+        if m:
+            hints.append(LocationHint(f"{m.group(1)} {m.group(2)}", "address"))
+        hints.append(LocationHint(loc, "location"))
+        pl = geo.place(hints, gz)
+        rows.append((loc, pl.scope, pl.method, pl.evidence or None))
+        links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
+        issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (location VARCHAR, scope VARCHAR, method VARCHAR, evidence VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (location VARCHAR, level VARCHAR, code VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_issue (location VARCHAR, rule VARCHAR, severity VARCHAR, "
+                f"message VARCHAR, vals VARCHAR, field VARCHAR)")
+    for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
+        if data:
+            df = pd.DataFrame(data, columns=[c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()])
+            con.register("incoming", df)
+            con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+            con.unregister("incoming")
+
+
+def _themes(con, st: Staged) -> None:
+    """Themes of each distinct tag once; rows without tags: keyword rules on each distinct text."""
+    p = st.prefix
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tags AS
+        SELECT project_id, trim(tag) AS tag, pos FROM (
+            SELECT project_id, unnest(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';')) AS tag,
+                   generate_subscripts(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';'), 1) AS pos
+            FROM {p}_ok WHERE themes IS NOT NULL) WHERE trim(tag) <> ''""")
+    tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
+    mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
+    texts = con.execute(f"""SELECT DISTINCT title, coalesce(description, '') FROM {p}_ok
+                            WHERE project_id NOT IN (SELECT project_id FROM {p}_tags)""").fetchall()
+    by_text = [(title, desc, th, rule) for title, desc in texts
+               for th, rule in themes.assign([], f"{title} {desc}", title=title)[0]]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme (title VARCHAR, description VARCHAR, theme_id VARCHAR, "
+                f"rule VARCHAR)")
+    for table, data in ((f"{p}_tag_theme", mapping), (f"{p}_text_theme", by_text)):
+        if data:
+            df = pd.DataFrame(data, columns=[c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()])
+            con.register("incoming", df)
+            con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+            con.unregister("incoming")
+
+
+def load(con, st: Staged, programme_prefix: str = "imp") -> int:
+    """Insert the valid rows of a staged table, their places, themes and quality issues into the warehouse
+    tables of ``con``. Returns the number of projects loaded."""
+    p = st.prefix
+    stem = slug(Path(st.name).stem, 24) or "import"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_ok AS
+        SELECT t.* EXCLUDE (project_id), 'imp-' || ? || '-' || CASE WHEN raw_project_id IS NOT NULL THEN left(ess_slug(raw_project_id), 60)
+               ELSE left(ess_slug(call || ' ' || title), 40) || '-' || left(md5(lower(call || '|' || title)), 6) END
+               AS project_id
+        FROM {p}_typed t WHERE row_no NOT IN (SELECT row_no FROM {p}_problems)""", [stem])
+    progs = con.execute(f"SELECT call, call_year, any_value(funder ORDER BY row_no), min(row_no), max(row_no), count(*) "
+                        f"FROM {p}_ok GROUP BY call, call_year").fetchall()
+    prog_rows = []
+    for call, year, funder, lo, hi, n in progs:
+        key = f"{programme_prefix}-{slug(call, 32)}" + (f"-{year}" if year else "")
+        prog_rows.append((call, year, key, funder, lo, hi, n))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_prog (call VARCHAR, call_year INTEGER, programme_id VARCHAR, "
+                f"funder VARCHAR, lo INTEGER, hi INTEGER, n INTEGER)")
+    if prog_rows:
+        con.executemany(f"INSERT INTO {p}_prog VALUES (?, ?, ?, ?, ?, ?, ?)", prog_rows)
+    con.execute(f"""INSERT INTO programmes (programme_id, name, funder, year, kind, laureates, source_file,
+                        source_line_start, source_line_end)
+                    SELECT programme_id, call, funder, call_year, 'call', n, ?, lo, hi FROM {p}_prog
+                    WHERE programme_id NOT IN (SELECT programme_id FROM programmes)""", [st.name])
+    _places(con, st)
+    _themes(con, st)
+    con.execute(f"""INSERT INTO projects (project_id, programme_id, title, lead_org, status, fse_code, start_date, end_date,
+            location_raw, scope, total_budget_eur, budget_kind, fse_amount_eur, fse_rate_stated, fse_rate_computed,
+            grant_amount_eur, grant_kind, description, postcode, city, tags, geo_method, geo_evidence,
+            source_file, source_line_start, source_line_end)
+        SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded'), o.fse_code,
+               o.start_date, o.end_date, o.location, geo.scope, o.total_budget,
+               CASE WHEN o.total_budget IS NOT NULL THEN 'total' END, o.fse_amount, o.fse_rate,
+               CASE WHEN o.total_budget > 0 THEN round(o.fse_amount / o.total_budget, 4) END,
+               o.grant, CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END, o.description,
+               regexp_extract(o.location, '^\\s*(\\d{{5}})\\s+', 1), nullif(regexp_extract(o.location, '^\\s*\\d{{5}}\\s+(.+)$', 1), ''),
+               replace(regexp_replace(o.themes, '\\s*[;|\\n]\\s*', ' | ', 'g'), '  ', ' '), geo.method, geo.evidence,
+               ?, o.row_no, o.row_no
+        FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
+        LEFT JOIN {p}_geo geo ON geo.location = o.location""", [st.name])
+    con.execute(f"""INSERT INTO project_regions SELECT DISTINCT o.project_id, l.code FROM {p}_ok o
+                    JOIN {p}_geo_link l ON l.location = o.location AND l.level = 'region'""")
+    con.execute(f"""INSERT INTO project_departments SELECT DISTINCT o.project_id, l.code FROM {p}_ok o
+                    JOIN {p}_geo_link l ON l.location = o.location AND l.level = 'department'""")
+    con.execute(f"""INSERT INTO project_themes
+        SELECT project_id, theme_id, arg_min(rule, pos) FROM (
+            SELECT t.project_id, m.theme_id, m.rule, t.pos FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
+            UNION ALL
+            SELECT o.project_id, x.theme_id, x.rule, 0 FROM {p}_ok o JOIN {p}_text_theme x
+                ON x.title = o.title AND x.description = coalesce(o.description, '')
+                AND o.project_id NOT IN (SELECT project_id FROM {p}_tags))
+        GROUP BY project_id, theme_id""")
+    for field_, table in (("cofinancers", "cofinancers"), ("partners", "partners")):
+        con.execute(f"""INSERT INTO {table} SELECT project_id, pos, trim(name) FROM (
+            SELECT project_id, unnest(string_split(regexp_replace({field_}, '[|\\n]', ';', 'g'), ';')) AS name,
+                   generate_subscripts(string_split(regexp_replace({field_}, '[|\\n]', ';', 'g'), ';'), 1) AS pos
+            FROM {p}_ok WHERE {field_} IS NOT NULL) WHERE trim(name) <> ''""")
+    _issues(con, st)
+    if st.n_rows <= DETAIL_ROWS:
+        _detail(con, st)
+    return con.execute(f"SELECT count(*) FROM {p}_ok").fetchone()[0]
+
+
+def _issues(con, st: Staged) -> None:
+    p = st.prefix
+    new_ids = "(SELECT coalesce(max(issue_id), 0) FROM quality_issues) + row_number() OVER ()"
+    src = "?"
+    con.execute(f"""INSERT INTO quality_issues
+        SELECT {new_ids}, project_id, NULL, rule, severity, message, vals, field, {src}, line FROM (
+            SELECT project_id, 'fse_exceeds_budget' AS rule, 'error' AS severity,
+                   'FSE amount ' || ess_eur(fse_amount) || ' is larger than the total budget ' || ess_eur(total_budget) AS message,
+                   'fse=' || fse_amount || '; budget=' || total_budget AS vals, 'fse_amount_eur' AS field, row_no AS line
+            FROM {p}_ok WHERE fse_amount > total_budget
+            UNION ALL
+            SELECT project_id, 'grant_exceeds_budget', 'error',
+                   'grant ' || ess_eur(grant) || ' is larger than the budget ' || ess_eur(total_budget),
+                   'grant=' || grant || '; budget=' || total_budget, 'grant_amount_eur', row_no
+            FROM {p}_ok WHERE grant > total_budget
+            UNION ALL
+            SELECT project_id, 'rate_mismatch', 'warning',
+                   'stated FSE rate ' || round(fse_rate * 100)::INTEGER || '% but amount ÷ budget = '
+                       || format('{{:.2f}}', (fse_amount / total_budget * 100)::DOUBLE) || '%',
+                   'stated=' || fse_rate || '; computed=' || round(fse_amount / total_budget, 4), 'fse_rate_stated', row_no
+            FROM {p}_ok WHERE total_budget > 0 AND fse_rate IS NOT NULL AND fse_amount IS NOT NULL
+                AND abs(fse_amount / total_budget - fse_rate) > 0.005
+            UNION ALL
+            SELECT project_id, 'end_before_start', 'error', 'end date ' || end_date || ' is before start date ' || start_date,
+                   'start=' || start_date || '; end=' || end_date, 'end_date', row_no
+            FROM {p}_ok WHERE end_date < start_date
+            UNION ALL
+            SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no
+            FROM {p}_ok o JOIN {p}_geo_issue i ON i.location = o.location
+            UNION ALL
+            SELECT project_id, 'unresolved_location', 'warning', 'no region or department could be found for this record',
+                   '(no location given)', 'location', row_no FROM {p}_ok WHERE location IS NULL
+            UNION ALL
+            SELECT t.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', o.row_no
+            FROM {p}_tags t JOIN {p}_ok o USING (project_id) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
+            ORDER BY line, rule)""", [st.name])
+    # rejected rows: reported, not loaded
+    con.execute(f"""INSERT INTO quality_issues
+        SELECT {new_ids}, NULL, NULL, 'rejected_row', 'error',
+               'row ' || row_no || ', ' || column_name || ': ''' ||
+               CASE WHEN length(value) > 40 THEN left(value, 39) || '…' ELSE value END || ''' ' || message,
+               value, column_name, ?, row_no
+        FROM {p}_problems ORDER BY row_no, pos""", [st.name])
+    for w in st.warnings:
+        con.execute(f"INSERT INTO quality_issues SELECT {new_ids}, NULL, NULL, 'table_warning', 'info', ?, '', '', ?, ?",
+                    [w.message, st.name, w.row])
+
+
+def _detail(con, st: Staged) -> None:
+    """Small tables keep their text (source_lines) and the printed value of each field (field_sources)."""
+    p = st.prefix
+    cols = [r[0] for r in con.execute(f"DESCRIBE {p}_raw").fetchall()]
+    con.execute(f"INSERT INTO source_lines SELECT ?, rowid + 2, concat_ws(' ; ', {', '.join(cols)}) FROM {p}_raw",
+                [st.name])
+    parts = [f"SELECT project_id, '{f if f not in ('grant',) else 'grant_amount'}' AS field, "
+             f"'{col.replace(chr(39), chr(39) * 2)} = ' || raw_{f} AS raw_value, row_no FROM {p}_ok WHERE raw_{f} IS NOT NULL"
+             for f, col in st.columns.items()]
+    con.execute(f"INSERT INTO field_sources SELECT project_id, field, left(raw_value, 500), row_no FROM "
+                f"({' UNION ALL '.join(parts)})")
 
 
 def template_csv(lang: str = "fr") -> bytes:
@@ -387,9 +552,3 @@ def template_csv(lang: str = "fr") -> bytes:
     w.writerow([x["field"] if lang == "en" else x["column_fr"] for x in d])
     w.writerow([x["example"] for x in d])
     return buf.getvalue().encode("utf-8-sig")
-
-
-def issue_of(p: RowProblem, severity: str = "error") -> Issue:
-    return Issue("rejected_row" if severity == "error" else "table_warning", severity, str(p), p.value, p.column)
-
-

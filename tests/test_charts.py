@@ -11,6 +11,7 @@ from analytics.filters import Filters
 
 @pytest.fixture(autouse=True)
 def _env(app_env):
+    Q.connection()  # as dashboard.py does on every run: drops answers cached for another warehouse
     yield
 
 
