@@ -81,6 +81,9 @@ class Gazetteer:
         deps = _read("departments.csv")
         self.departments = {d["department_code"]: d["name"] for d in deps}
         self.dep_region = {d["department_code"]: d["region_code"] for d in deps}
+        self.region_deps: dict[str, list[str]] = defaultdict(list)
+        for d, r in self.dep_region.items():
+            self.region_deps[r].append(d)
         self.names: dict[str, list[_Place]] = defaultdict(list)
         for code, name in self.regions.items():
             self.names[fold(name)].append(_Place("region", name, (code,), ()))
@@ -207,7 +210,7 @@ def complete(gz: Gazetteer, p: Placement) -> Placement:
     regs = set(p.regions) | {gz.dep_region[d] for d in p.departments if d in gz.dep_region}
     deps = set(p.departments)
     for r in regs:
-        own = [d for d, rr in gz.dep_region.items() if rr == r]
+        own = gz.region_deps.get(r, ())
         if len(own) == 1:
             deps.add(own[0])
     p.regions, p.departments = sorted(regs), sorted(deps)
@@ -302,7 +305,9 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
             names = ", ".join(gz.communes[c]["name"] for c in chosen[:3])
             p = Placement("local" if len(regs) == 1 else "multi-region", regs, deps, "postcode",
                           f"postcode {pc} = {names}")
-        elif h.kind in ("location", "territory"):
+        elif h.kind in ("location", "territory", "fallback"):
+            if h.kind == "fallback" and result is not None:
+                continue  # only used when nothing better placed the record; never a source of conflicts
             p = resolve_text(gz, h.text)
         elif h.kind == "free_text":
             hits = gz.scan(h.text)

@@ -356,6 +356,7 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
                 con.unregister("incoming")
             for i, path in enumerate(tables):
                 load_table(con, path, report or BuildReport(db_path), skip_invalid_rows, f"t{i}")
+            verify_keys(con)
             if con.execute("SELECT count(*) FROM projects").fetchone()[0] == 0:
                 raise EtlError(f"{', '.join(build_info.get('input_dir', '').split(', '))}: the inputs hold no project record")
             build_info["n_projects"] = str(con.execute("SELECT count(*) FROM projects").fetchone()[0])
@@ -369,6 +370,35 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
+KEYS = {  # table: (key columns, {column: referenced table.column})
+    "projects": (["project_id"], {"programme_id": "programmes.programme_id"}),
+    "project_regions": (["project_id", "region_code"], {"project_id": "projects.project_id",
+                                                         "region_code": "regions.region_code"}),
+    "project_departments": (["project_id", "department_code"], {"project_id": "projects.project_id",
+                                                                 "department_code": "departments.department_code"}),
+    "project_themes": (["project_id", "theme_id"], {"project_id": "projects.project_id", "theme_id": "themes.theme_id"}),
+    "cofinancers": (["project_id", "position"], {"project_id": "projects.project_id"}),
+    "partners": (["project_id", "position"], {"project_id": "projects.project_id"}),
+    "quality_issues": (["issue_id"], {"project_id": "projects.project_id", "programme_id": "programmes.programme_id"}),
+}
+
+
+def verify_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """The keys of the high-volume link tables, checked set-wise once the load is complete."""
+    for table, (key, refs) in KEYS.items():
+        cols = ", ".join(key)
+        dup = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} HAVING count(*) > 1)"
+                          ).fetchone()[0]
+        if dup:
+            raise EtlError(f"{table}: {dup} duplicate key(s) on ({cols}) (an ETL bug: please report it)")
+        for col, ref in refs.items():
+            rt, rc = ref.split(".")
+            orphans = con.execute(f"SELECT count(*) FROM {table} t WHERE t.{col} IS NOT NULL AND NOT EXISTS "
+                                  f"(SELECT 1 FROM {rt} r WHERE r.{rc} = t.{col})").fetchone()[0]
+            if orphans:
+                raise EtlError(f"{table}.{col}: {orphans} value(s) not in {ref} (an ETL bug: please report it)")
 
 
 def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_DB,

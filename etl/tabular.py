@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from etl import geo, themes
-from etl.clean import fold, slug
+from etl.clean import fold, key_slug, slug
 from etl.models import LocationHint
 
 FAMILY = "table"
@@ -171,31 +171,35 @@ def _map_columns(header: list[str], name: str) -> tuple[dict[str, int], dict[str
 
 def _macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(r"""
-        CREATE OR REPLACE TEMP MACRO ess_clean(x) AS regexp_replace(lower(trim(x)), '[\s\x{00a0}\x{202f}*]', '', 'g');
         CREATE OR REPLACE TEMP MACRO ess_num(s) AS (CASE
+            WHEN regexp_full_match(s, '-?\d+') THEN TRY_CAST(s AS DECIMAL(20, 2))
             WHEN regexp_full_match(s, '-?\d{1,3}(\.\d{3})+(,\d+)?') THEN TRY_CAST(replace(replace(s, '.', ''), ',', '.') AS DECIMAL(20, 2))
             WHEN regexp_full_match(s, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN TRY_CAST(replace(s, ',', '') AS DECIMAL(20, 2))
             WHEN regexp_full_match(s, '-?\d+(,\d+)?') THEN TRY_CAST(replace(s, ',', '.') AS DECIMAL(20, 2))
             WHEN regexp_full_match(s, '-?\d+(\.\d+)?') THEN TRY_CAST(s AS DECIMAL(20, 2))
             ELSE NULL END);
-        CREATE OR REPLACE TEMP MACRO ess_amount(x) AS (CASE
-            WHEN x IS NULL OR trim(x) = '' THEN NULL
-            WHEN regexp_matches(ess_clean(x), '\d(k€|keur|k)$') THEN ess_num(regexp_replace(ess_clean(x), '(k€|keur|k)$', '')) * 1000
-            WHEN regexp_matches(ess_clean(x), '\d(m€|meur)$') THEN ess_num(regexp_replace(ess_clean(x), '(m€|meur)$', '')) * 1000000
-            ELSE ess_num(regexp_replace(ess_clean(x), '(€|eur|euros)$', '')) END);
-        CREATE OR REPLACE TEMP MACRO ess_rate(x) AS (CASE
-            WHEN regexp_full_match(ess_clean(x), '-?\d+([.,]\d+)?%') THEN TRY_CAST(replace(rtrim(ess_clean(x), '%'), ',', '.') AS DECIMAL(12, 6)) / 100
-            WHEN regexp_full_match(ess_clean(x), '-?\d+([.,]\d+)?') THEN (CASE
-                WHEN TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) > 1
-                THEN TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) / 100
-                ELSE TRY_CAST(replace(ess_clean(x), ',', '.') AS DECIMAL(12, 6)) END)
+        CREATE OR REPLACE TEMP MACRO ess_amount_c(c) AS (CASE
+            WHEN c IS NULL OR c = '' THEN NULL
+            WHEN NOT regexp_matches(c, '[^0-9]') THEN TRY_CAST(c AS DECIMAL(20, 2))
+            WHEN regexp_matches(c, '\d(k€|keur|k)$') THEN ess_num(regexp_replace(c, '(k€|keur|k)$', '')) * 1000
+            WHEN regexp_matches(c, '\d(m€|meur|m)$') THEN ess_num(regexp_replace(c, '(m€|meur|m)$', '')) * 1000000
+            ELSE ess_num(c) END);
+        CREATE OR REPLACE TEMP MACRO ess_rate_c(c) AS (CASE
+            WHEN c IS NULL OR c = '' THEN NULL
+            WHEN regexp_full_match(c, '-?\d+([.,]\d+)?%') THEN TRY_CAST(replace(rtrim(c, '%'), ',', '.') AS DECIMAL(12, 6)) / 100
+            WHEN regexp_full_match(c, '-?\d+([.,]\d+)?') THEN (CASE
+                WHEN TRY_CAST(replace(c, ',', '.') AS DECIMAL(12, 6)) > 1 THEN TRY_CAST(replace(c, ',', '.') AS DECIMAL(12, 6)) / 100
+                ELSE TRY_CAST(replace(c, ',', '.') AS DECIMAL(12, 6)) END)
             ELSE NULL END);
         CREATE OR REPLACE TEMP MACRO ess_date(x) AS (CASE
-            WHEN regexp_full_match(trim(x), '\d{4}-\d{2}-\d{2}([ T].*)?') THEN try_strptime(left(trim(x), 10), '%Y-%m-%d')
-            WHEN regexp_full_match(trim(x), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}') THEN try_strptime(regexp_replace(trim(x), '[.-]', '/', 'g'), '%d/%m/%Y')
-            WHEN regexp_full_match(trim(x), '\d{1,2}[/.-]\d{1,2}[/.-]\d{2}') THEN try_strptime(regexp_replace(trim(x), '[.-]', '/', 'g'), '%d/%m/%y')
+            WHEN x IS NULL THEN NULL
+            WHEN length(x) = 10 THEN coalesce(try_strptime(x, '%d/%m/%Y'), try_strptime(x, '%Y-%m-%d'),
+                                              try_strptime(x, '%d.%m.%Y'), try_strptime(x, '%d-%m-%Y'))
+            WHEN length(x) = 8 THEN coalesce(try_strptime(x, '%d/%m/%y'), try_strptime(x, '%d.%m.%y'))
+            WHEN regexp_full_match(x, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}') THEN try_strptime(regexp_replace(x, '[.-]', '/', 'g'), '%d/%m/%Y')
+            WHEN regexp_full_match(x, '\d{4}-\d{2}-\d{2}[ T].*') THEN try_strptime(left(x, 10), '%Y-%m-%d')
             ELSE NULL END)::DATE;
-        CREATE OR REPLACE TEMP MACRO ess_fold(x) AS regexp_replace(strip_accents(lower(replace(trim(x), 'œ', 'oe'))), '[^a-z0-9]+', ' ', 'g');
+        CREATE OR REPLACE TEMP MACRO ess_fold(x) AS trim(regexp_replace(strip_accents(lower(replace(trim(x), 'œ', 'oe'))), '[^a-z0-9]+', ' ', 'g'));
         CREATE OR REPLACE TEMP MACRO ess_slug(x) AS trim(regexp_replace(strip_accents(lower(replace(x, 'œ', 'oe'))), '[^a-z0-9]+', '-', 'g'), '-');
         CREATE OR REPLACE TEMP MACRO ess_eur(v) AS replace(format('{:,.0f}', v::DOUBLE), ',', ' ') || ' €';
     """)
@@ -292,32 +296,32 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     """``{p}_typed``: one row per data row with typed values; ``{p}_problems``: every problem found."""
     p = st.prefix
     types = {d["field"]: d["type"] for d in dictionary()}
-    sel = ["rowid + 2 AS row_no"]
-    for f in types:
-        col = f"nullif(trim(c{idx[f]}), '')" if f in idx else "NULL::VARCHAR"
-        sel.append(f"{col} AS raw_{f}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_r AS SELECT {', '.join(sel)} FROM {p}_raw")
-    nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
+    raw = {f: (f"nullif(trim(c{idx[f]}), '')" if f in idx else "NULL::VARCHAR") for f in types}
+    inner = ["rowid + 2 AS row_no"] + [f"{raw[f]} AS raw_{f}" for f in types]
+    # values cleaned once (spaces, bold marks, trailing € removed) for the numeric parsers
+    inner += [f"regexp_replace(lower({raw[f]}), '[\\s\\x{{00a0}}\\x{{202f}}*]|(€|eur|euros)$', '', 'g') AS cl_{f}"
+              for f, k in types.items() if k in ("amount", "rate")]
     typed = ["row_no"]
     for f, kind in types.items():
-        r = f"raw_{f}"
+        r, c = f"raw_{f}", f"cl_{f}"
         typed.append(r)
         if kind == "amount":
-            typed.append(f"ess_amount({r}) AS {f}")
+            typed.append(f"ess_amount_c({c}) AS {f}")
         elif kind == "rate":
-            typed.append(f"ess_rate({r}) AS {f}")
+            typed.append(f"ess_rate_c({c}) AS {f}")
         elif kind == "date":
             typed.append(f"ess_date({r}) AS {f}")
         elif kind == "year":
             typed.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
-        elif kind == "status":
-            typed.append(f"(SELECT status FROM ess_status WHERE word = trim(ess_fold({r}))) AS {f}")
-        elif kind == "grant_kind":
-            typed.append(f"(SELECT kind FROM ess_grant_kind WHERE word = trim(ess_fold({r}))) AS {f}")
+        elif kind in ("status", "grant_kind"):
+            words = STATUS_WORDS if kind == "status" else GRANT_KINDS
+            cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in words.items())
+            typed.append(f"CASE strip_accents(lower({r})) {cases} END AS {f}")
         else:
             typed.append(f"{r} AS {f}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(typed)} FROM {p}_r WHERE {nonblank}")
-    con.execute(f"DROP TABLE {p}_r")
+    nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(typed)} FROM "
+                f"(SELECT {', '.join(inner)} FROM {p}_raw) WHERE {nonblank}")
     checks = []
     for f, kind in types.items():
         if f not in idx:
@@ -368,25 +372,45 @@ def sample(con, st: Staged, n: int = 20) -> pd.DataFrame:
 
 # -- loading into the warehouse -------------------------------------------------------------------------------------
 def _places(con, st: Staged) -> None:
-    """Resolve each distinct location once (the documents' geocoder) and keep the answers in ``{p}_geo``."""
+    """Resolve each distinct location once and keep the answers in ``{p}_geo``, ``{p}_geo_link``, ``{p}_geo_issue``.
+
+    'postcode city' locations (most of a large file) are placed in SQL against the postcode and commune tables,
+    with the geocoder's own rule (the communes of the postcode named like the city, else all of them); every
+    other distinct text goes through the documents' geocoder in Python."""
     p = st.prefix
-    locs = [r[0] for r in con.execute(f"SELECT DISTINCT location FROM {p}_ok WHERE location IS NOT NULL").fetchall()]
-    gz = geo.gazetteer()
-    rows, links, issues = [], [], []
-    for loc in locs:
-        hints = []
-        m = re.match(r"^\s*(\d{5})\s+(.+)$", loc)
-        if m:
-            hints.append(LocationHint(f"{m.group(1)} {m.group(2)}", "address"))
-        hints.append(LocationHint(loc, "location"))
-        pl = geo.place(hints, gz)
-        rows.append((loc, pl.scope, pl.method, pl.evidence or None))
-        links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
-        issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_loc AS SELECT location, row_number() OVER () AS loc_id FROM "
+                f"(SELECT DISTINCT location FROM {p}_ok WHERE location IS NOT NULL)")
+    ref = geo.REF_DIR
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_pc AS
+        WITH l AS (SELECT location, regexp_extract(location, '^\\s*(\\d{{5}})\\s+(.+)$', ['pc', 'city']) AS m FROM {p}_loc
+                   WHERE regexp_full_match(location, '\\s*\\d{{5}}\\s+.+')),
+        cand AS (SELECT l.location, l.m.pc AS pc, c.name, c.department_code, c.region_code,
+                        ess_fold(c.name) = ess_fold(l.m.city) AS same
+                 FROM l JOIN read_csv('{ref / "postcodes.csv"}', all_varchar = true) pc ON pc.postcode = l.m.pc
+                 JOIN read_csv('{ref / "communes.csv"}', all_varchar = true) c USING (commune_code)),
+        chosen AS (SELECT * FROM cand c WHERE same OR NOT EXISTS (SELECT 1 FROM cand d WHERE d.location = c.location AND d.same))
+        SELECT location, any_value(pc) AS pc, list(DISTINCT department_code ORDER BY department_code) AS deps,
+               list(DISTINCT region_code ORDER BY region_code) AS regs, list(name ORDER BY name)[1:3] AS names
+        FROM chosen GROUP BY location""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (location VARCHAR, scope VARCHAR, method VARCHAR, evidence VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (location VARCHAR, level VARCHAR, code VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_issue (location VARCHAR, rule VARCHAR, severity VARCHAR, "
                 f"message VARCHAR, vals VARCHAR, field VARCHAR)")
+    con.execute(f"""INSERT INTO {p}_geo SELECT location, CASE WHEN len(regs) > 1 THEN 'multi-region' ELSE 'local' END,
+                    'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', ') FROM {p}_pc""")
+    con.execute(f"""INSERT INTO {p}_geo_link SELECT location, 'region', unnest(regs) FROM {p}_pc
+                    UNION ALL SELECT location, 'department', unnest(deps) FROM {p}_pc""")
+    locs = [r[0] for r in con.execute(f"SELECT location FROM {p}_loc ANTI JOIN {p}_pc USING (location)").fetchall()]
+    gz = geo.gazetteer()
+    rows, links, issues = [], [], []
+    for loc in locs:
+        m = re.match(r"^\s*(\d{5})\s+(.+)$", loc)
+        hints = [LocationHint(f"{m.group(1)} {m.group(2)}", "address"), LocationHint(m.group(2), "fallback")] if m \
+            else [LocationHint(loc, "location")]
+        pl = geo.place(hints, gz)
+        rows.append((loc, pl.scope, pl.method, pl.evidence or None))
+        links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
+        issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
     for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
         if data:
             df = pd.DataFrame(data, columns=[c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()])
@@ -399,14 +423,14 @@ def _themes(con, st: Staged) -> None:
     """Themes of each distinct tag once; rows without tags: keyword rules on each distinct text."""
     p = st.prefix
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tags AS
-        SELECT project_id, trim(tag) AS tag, pos FROM (
-            SELECT project_id, unnest(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';')) AS tag,
+        SELECT row_no, trim(tag) AS tag, pos FROM (
+            SELECT row_no, unnest(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';')) AS tag,
                    generate_subscripts(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';'), 1) AS pos
             FROM {p}_ok WHERE themes IS NOT NULL) WHERE trim(tag) <> ''""")
     tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
     texts = con.execute(f"""SELECT DISTINCT title, coalesce(description, '') FROM {p}_ok
-                            WHERE project_id NOT IN (SELECT project_id FROM {p}_tags)""").fetchall()
+                            WHERE row_no NOT IN (SELECT row_no FROM {p}_tags)""").fetchall()
     by_text = [(title, desc, th, rule) for title, desc in texts
                for th, rule in themes.assign([], f"{title} {desc}", title=title)[0]]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
@@ -434,7 +458,7 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                         f"FROM {p}_ok GROUP BY call, call_year").fetchall()
     prog_rows = []
     for call, year, funder, lo, hi, n in progs:
-        key = f"{programme_prefix}-{slug(call, 32)}" + (f"-{year}" if year else "")
+        key = f"{programme_prefix}-{key_slug(call)}" + (f"-{year}" if year else "")
         prog_rows.append((call, year, key, funder, lo, hi, n))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_prog (call VARCHAR, call_year INTEGER, programme_id VARCHAR, "
                 f"funder VARCHAR, lo INTEGER, hi INTEGER, n INTEGER)")
@@ -446,6 +470,11 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                     WHERE programme_id NOT IN (SELECT programme_id FROM programmes)""", [st.name])
     _places(con, st)
     _themes(con, st)
+    # integer keys for the joins: a location id per row, links per location id
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_links AS SELECT g.loc_id, l.level, l.code FROM {p}_geo_link l
+                    JOIN {p}_loc g USING (location)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_rowloc AS SELECT o.row_no, o.project_id, g.loc_id FROM {p}_ok o
+                    JOIN {p}_loc g USING (location)""")
     con.execute(f"""INSERT INTO projects (project_id, programme_id, title, lead_org, status, fse_code, start_date, end_date,
             location_raw, scope, total_budget_eur, budget_kind, fse_amount_eur, fse_rate_stated, fse_rate_computed,
             grant_amount_eur, grant_kind, description, postcode, city, tags, geo_method, geo_evidence,
@@ -460,18 +489,17 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                ?, o.row_no, o.row_no
         FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
         LEFT JOIN {p}_geo geo ON geo.location = o.location""", [st.name])
-    con.execute(f"""INSERT INTO project_regions SELECT DISTINCT o.project_id, l.code FROM {p}_ok o
-                    JOIN {p}_geo_link l ON l.location = o.location AND l.level = 'region'""")
-    con.execute(f"""INSERT INTO project_departments SELECT DISTINCT o.project_id, l.code FROM {p}_ok o
-                    JOIN {p}_geo_link l ON l.location = o.location AND l.level = 'department'""")
+    for level, table in (("region", "project_regions"), ("department", "project_departments")):
+        con.execute(f"""INSERT INTO {table} SELECT r.project_id, l.code FROM {p}_rowloc r
+                        JOIN {p}_links l ON l.loc_id = r.loc_id AND l.level = '{level}'""")
     con.execute(f"""INSERT INTO project_themes
-        SELECT project_id, theme_id, arg_min(rule, pos) FROM (
-            SELECT t.project_id, m.theme_id, m.rule, t.pos FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
-            UNION ALL
-            SELECT o.project_id, x.theme_id, x.rule, 0 FROM {p}_ok o JOIN {p}_text_theme x
-                ON x.title = o.title AND x.description = coalesce(o.description, '')
-                AND o.project_id NOT IN (SELECT project_id FROM {p}_tags))
-        GROUP BY project_id, theme_id""")
+        SELECT o.project_id, x.theme_id, x.rule FROM (
+            SELECT row_no, theme_id, arg_min(rule, pos) AS rule FROM (
+                SELECT t.row_no, m.theme_id, m.rule, t.pos FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
+                UNION ALL
+                SELECT o.row_no, x.theme_id, x.rule, 0 FROM {p}_ok o ANTI JOIN {p}_tags t USING (row_no)
+                JOIN {p}_text_theme x ON x.title = o.title AND x.description = coalesce(o.description, ''))
+            GROUP BY row_no, theme_id) x JOIN {p}_ok o USING (row_no)""")
     for field_, table in (("cofinancers", "cofinancers"), ("partners", "partners")):
         con.execute(f"""INSERT INTO {table} SELECT project_id, pos, trim(name) FROM (
             SELECT project_id, unnest(string_split(regexp_replace({field_}, '[|\\n]', ';', 'g'), ';')) AS name,
@@ -510,14 +538,14 @@ def _issues(con, st: Staged) -> None:
                    'start=' || start_date || '; end=' || end_date, 'end_date', row_no
             FROM {p}_ok WHERE end_date < start_date
             UNION ALL
-            SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no
-            FROM {p}_ok o JOIN {p}_geo_issue i ON i.location = o.location
+            SELECT r.project_id, i.rule, i.severity, i.message, i.vals, i.field, r.row_no
+            FROM {p}_rowloc r JOIN {p}_loc g USING (loc_id) JOIN {p}_geo_issue i ON i.location = g.location
             UNION ALL
             SELECT project_id, 'unresolved_location', 'warning', 'no region or department could be found for this record',
                    '(no location given)', 'location', row_no FROM {p}_ok WHERE location IS NULL
             UNION ALL
-            SELECT t.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', o.row_no
-            FROM {p}_tags t JOIN {p}_ok o USING (project_id) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
+            SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', o.row_no
+            FROM {p}_tags t JOIN {p}_ok o USING (row_no) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
             ORDER BY line, rule)""", [st.name])
     # rejected rows: reported, not loaded
     con.execute(f"""INSERT INTO quality_issues
