@@ -27,8 +27,8 @@ class Filters:
     def is_empty(self) -> bool:
         return self == Filters()
 
-    def where(self, alias: str = "p") -> tuple[str, list]:
-        """A SQL condition on ``projects AS alias`` (joined to ``programmes AS g``) and its bound parameters."""
+    def where(self, alias: str = "f") -> tuple[str, list]:
+        """A SQL condition on the read-side table ``facts AS alias`` and its bound parameters."""
         conds, params = [], []
 
         def is_in(column: str, values: tuple[str, ...], table: str | None = None) -> None:
@@ -36,38 +36,33 @@ class Filters:
                 return
             marks = ", ".join("?" * len(values))
             if table:  # a link table: the project has at least one of the values
-                conds.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.project_id = {alias}.project_id "
-                             f"AND x.{column} IN ({marks}))")
+                conds.append(f"{alias}.pk IN (SELECT pk FROM {table} WHERE {column} IN ({marks}))")
             else:
                 conds.append(f"{alias}.{column} IN ({marks})")
             params.extend(values)
 
         is_in("programme_id", self.programmes)
         is_in("status", self.statuses)
-        is_in("region_code", self.regions, "project_regions")
-        is_in("department_code", self.departments, "project_departments")
-        is_in("theme_id", self.themes, "project_themes")
-        amount = f"coalesce({alias}.total_budget_eur, {alias}.grant_amount_eur)"
+        is_in("region_code", self.regions, "fact_regions")
+        is_in("department_code", self.departments, "fact_departments")
+        is_in("theme_id", self.themes, "fact_themes")
         if self.budget_min is not None:
-            conds.append(f"{amount} >= ?")
+            conds.append(f"{alias}.budget_eur >= ?")
             params.append(self.budget_min)
         if self.budget_max is not None:
-            conds.append(f"{amount} <= ?")
+            conds.append(f"{alias}.budget_eur <= ?")
             params.append(self.budget_max)
-        y0 = f"coalesce(year({alias}.start_date), g.year)"
-        y1 = f"coalesce(year({alias}.end_date), year({alias}.start_date), g.year)"
         if self.year_from is not None:
-            conds.append(f"{y1} >= ?")
+            conds.append(f"{alias}.year_to >= ?")
             params.append(self.year_from)
         if self.year_to is not None:
-            conds.append(f"{y0} <= ?")
+            conds.append(f"{alias}.year_from <= ?")
             params.append(self.year_to)
         if self.search.strip():
-            # accent- and case-insensitive on both sides; % and _ typed by the user are literal
-            conds.append(f"(strip_accents(lower({alias}.title)) LIKE ? ESCAPE '\\' OR "
-                         f"strip_accents(lower(coalesce({alias}.lead_org, ''))) LIKE ? ESCAPE '\\')")
+            # accent- and case-insensitive (search_text is folded by the ETL); % and _ typed by the user are literal
+            conds.append(f"{alias}.search_text LIKE ? ESCAPE '\\'")
             needle = _strip(self.search.strip().lower()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.extend([f"%{needle}%", f"%{needle}%"])
+            params.append(f"%{needle}%")
         return " AND ".join(conds) or "TRUE", params
 
     # -- URL ---------------------------------------------------------------------------------------

@@ -355,3 +355,16 @@ _T.update({
     "im_col_row": ("Ligne", "Row"), "im_col_column": ("Colonne", "Column"), "im_col_value": ("Valeur", "Value"),
     "im_col_message": ("Problème", "Problem"),
 })
+
+_T.update({
+    "others": ("Autres programmes", "Other programmes"),
+    "fse_sampled": ("{shown} projets FSE représentés sur {n} (d'abord les incohérences signalées, puis les plus gros "
+                    "budgets) ; les chiffres clés portent sur les {n}.",
+                    "{shown} of {n} ESF projects drawn (flagged inconsistencies first, then the largest budgets); the key "
+                    "figures cover all {n}."),
+    "fse_top": ("{k} projets représentés : d'abord les incohérences signalées, puis les plus gros budgets.",
+                "{k} projects drawn: flagged inconsistencies first, then the largest budgets."),
+    "grouped_note": ("Les {k} programmes les plus fournis sont détaillés ; les autres sont regroupés sous « Autres "
+                     "programmes ».", "The {k} largest programmes are shown; the others are grouped as \"Other "
+                     "programmes\"."),
+})

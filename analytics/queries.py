@@ -90,10 +90,12 @@ def _df(sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def _filtered(f: Filters) -> tuple[str, list]:
-    """A CTE ``fp`` of the filtered projects (with their programme's year) and its parameters."""
-    where, params = f.where("p")
-    return (f"WITH fp AS (SELECT p.*, g.year AS programme_year, g.name AS programme_name FROM projects p "
-            f"JOIN programmes g USING (programme_id) WHERE {where})"), params
+    """A CTE ``fp`` of the filtered projects (rows of the read-side ``facts`` table) and its parameters."""
+    where, params = f.where("f")
+    return f"WITH fp AS (SELECT * FROM facts f WHERE {where})", params
+
+
+TOP_GROUPS = 8  # charts by programme show the largest programmes and group the rest
 
 
 _cache = st.cache_data(show_spinner=False, max_entries=512)
@@ -102,8 +104,9 @@ _cache = st.cache_data(show_spinner=False, max_entries=512)
 # -- reference lists ---------------------------------------------------------------------------------------
 @_cache
 def programmes() -> pd.DataFrame:
-    return _df("SELECT g.programme_id, g.name, g.kind, g.year, g.funder, count(p.project_id) AS n_projects "
-               "FROM programmes g LEFT JOIN projects p USING (programme_id) GROUP BY ALL ORDER BY g.year NULLS LAST, g.name")
+    return _df("SELECT g.programme_id, g.name, g.kind, g.year, g.funder, coalesce(n.n, 0) AS n_projects "
+               "FROM programmes g LEFT JOIN (SELECT programme_id, count(*) AS n FROM facts GROUP BY 1) n "
+               "USING (programme_id) ORDER BY g.year NULLS LAST, g.name")
 
 
 @_cache
@@ -123,10 +126,8 @@ def themes() -> pd.DataFrame:
 
 @_cache
 def ranges() -> dict:
-    row = _df("SELECT count(*) AS n, max(coalesce(total_budget_eur, grant_amount_eur)) AS bmax, "
-              "min(coalesce(year(p.start_date), g.year)) AS y0, "
-              "max(coalesce(year(p.end_date), year(p.start_date), g.year)) AS y1 "
-              "FROM projects p JOIN programmes g USING (programme_id)").iloc[0]
+    row = _df("SELECT count(*) AS n, max(budget_eur) AS bmax, min(year_from) AS y0, max(year_to) AS y1 "
+              "FROM facts").iloc[0]
     built = _df("SELECT value FROM build_info WHERE key = 'built_at'")
     return {"n": int(row["n"]), "budget_max": float(row["bmax"] or 0), "year_min": int(row["y0"]),
             "year_max": int(row["y1"]), "built_at": built["value"].iloc[0] if len(built) else None}
@@ -136,8 +137,8 @@ def ranges() -> dict:
 @_cache
 def summary(f: Filters) -> dict:
     cte, params = _filtered(f)
-    row = _df(f"{cte} SELECT count(*) AS n, count(*) FILTER (WHERE total_budget_eur IS NULL AND grant_amount_eur IS NULL) "
-              f"AS no_budget, (SELECT count(*) FROM projects) AS total FROM fp", params).iloc[0]
+    row = _df(f"{cte} SELECT count(*) AS n, count(*) FILTER (WHERE budget_eur IS NULL) AS no_budget, "
+              f"(SELECT count(*) FROM facts) AS total FROM fp", params).iloc[0]
     return {k: int(row[k]) for k in ("n", "no_budget", "total")}
 
 
@@ -153,7 +154,7 @@ def kpis(f: Filters) -> dict:
                sum(grant_amount_eur) AS grants,
                count(*) FILTER (WHERE grant_amount_eur IS NOT NULL) AS n_grants,
                count(*) FILTER (WHERE fse_amount_eur IS NOT NULL) AS n_fse,
-               (SELECT count(DISTINCT region_code) FROM project_regions r WHERE r.project_id IN (SELECT project_id FROM fp))
+               (SELECT count(DISTINCT region_code) FROM fact_regions r WHERE r.pk IN (SELECT pk FROM fp))
                    AS regions_covered,
                count(*) FILTER (WHERE scope = 'national') AS n_national,
                count(*) FILTER (WHERE scope = 'multi-region') AS n_multi,
@@ -186,7 +187,7 @@ def envelope_reconciliation(f: Filters) -> pd.DataFrame:
                count(p.grant_amount_eur) AS n_grants,
                sum(p.grant_amount_eur) - g.envelope_eur AS gap_eur,
                abs(sum(p.grant_amount_eur) - g.envelope_eur) <= g.envelope_eur * 0.001 AS within_tolerance
-        FROM programmes g JOIN projects p USING (programme_id)
+        FROM programmes g JOIN facts p USING (programme_id)
         WHERE {where} AND g.envelope_eur IS NOT NULL AND p.status IN ('laureate', 'funded')
         GROUP BY g.programme_id, g.name, g.envelope_eur HAVING count(p.grant_amount_eur) > 0 ORDER BY g.name""", params)
 
@@ -194,21 +195,34 @@ def envelope_reconciliation(f: Filters) -> pd.DataFrame:
 @_cache
 def by_programme_status(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"{cte} SELECT programme_name AS programme, status, count(*) AS n FROM fp GROUP BY ALL ORDER BY 1, 2",
-               params)
+    return _df(f"""{cte}, g AS (SELECT programme_name, status, count(*) AS n FROM fp GROUP BY ALL),
+        top AS (SELECT programme_name FROM g GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT ?)
+        SELECT CASE WHEN programme_name IN (SELECT programme_name FROM top) THEN programme_name ELSE ? END AS programme,
+               status, sum(n)::BIGINT AS n FROM g GROUP BY ALL ORDER BY max(n) DESC, 1, 2""",
+               params + [TOP_GROUPS * 2, OTHERS])
 
 
 # -- budgets ------------------------------------------------------------------------------------------------
-_BUDGET = "coalesce(total_budget_eur, grant_amount_eur)"
+_BUDGET = "budget_eur"
+OTHERS = "…"  # the group of the smaller programmes (labelled by the page)
+
+
+def _group_col(group: str) -> tuple[str, str]:
+    """The grouping column, and a CTE keeping the TOP_GROUPS largest programmes (the rest become OTHERS)."""
+    if group != "programme":
+        return "status", ""
+    return ("CASE WHEN programme_id IN (SELECT programme_id FROM top) THEN programme_name ELSE '" + OTHERS + "' END",
+            f", top AS (SELECT programme_id FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
+            f"LIMIT {TOP_GROUPS})")
 
 
 @_cache
 def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.DataFrame:
     """Counts per budget band and group, binned in SQL (equal width on a linear or log10 scale)."""
-    col = "programme_name" if group == "programme" else "status"
+    col, top = _group_col(group)
     cte, params = _filtered(f)
     x = f"log10({_BUDGET})" if log else _BUDGET
-    return _df(f"""{cte},
+    return _df(f"""{cte}{top},
         b AS (SELECT {col} AS grp, {x} AS x FROM fp WHERE {_BUDGET} > 0),
         r AS (SELECT min(x) AS lo, max(x) AS hi FROM b),
         w AS (SELECT lo, greatest((hi - lo) / ?, 1e-9) AS width FROM r),
@@ -220,9 +234,9 @@ def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.Da
 
 @_cache
 def budget_quartiles(f: Filters, group: str) -> pd.DataFrame:
-    col = "programme_name" if group == "programme" else "status"
+    col, top = _group_col(group)
     cte, params = _filtered(f)
-    return _df(f"""{cte}
+    return _df(f"""{cte}{top}
         SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, quantile_cont({_BUDGET}, 0.25) AS q1,
                median({_BUDGET}) AS median, quantile_cont({_BUDGET}, 0.75) AS q3, max({_BUDGET}) AS max,
                sum({_BUDGET}) AS total
@@ -255,11 +269,19 @@ def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
     return _df(f"""{cte}
         SELECT fp.project_id, fp.title, fp.lead_org, fp.fse_code, fp.total_budget_eur, fp.fse_amount_eur,
                fp.total_budget_eur - fp.fse_amount_eur AS other_eur, fp.fse_rate_stated, fp.fse_rate_computed,
-               coalesce((SELECT string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) FROM quality_issues q
-                         WHERE q.project_id = fp.project_id AND q.rule IN ('fse_exceeds_budget', 'rate_mismatch')), '')
-                   AS flags
+               fp.fse_flags AS flags
         FROM fp WHERE fp.fse_amount_eur IS NOT NULL
-        ORDER BY fp.total_budget_eur DESC NULLS LAST LIMIT ?""", params + [limit])
+        ORDER BY fp.fse_flags = '', fp.total_budget_eur DESC NULLS LAST LIMIT ?""", params + [limit])
+
+
+@_cache
+def fse_summary(f: Filters) -> dict:
+    """Totals over every FSE project of the selection (the charts may show a sample of them)."""
+    cte, params = _filtered(f)
+    row = _df(f"""{cte} SELECT count(*) AS n, sum(fse_amount_eur) AS fse, sum(total_budget_eur) AS budget,
+                            count(*) FILTER (WHERE fse_flags <> '') AS flagged
+                     FROM fp WHERE fse_amount_eur IS NOT NULL""", params).iloc[0]
+    return {k: (0 if pd.isna(v) else float(v)) for k, v in row.items()}
 
 
 @_cache
@@ -267,8 +289,8 @@ def cofinancers(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
         SELECT c.name, count(DISTINCT c.project_id) AS n_projects,
-               string_agg(DISTINCT fp.title, ' ; ' ORDER BY fp.title) AS projects
-        FROM cofinancers c JOIN fp USING (project_id) GROUP BY 1 ORDER BY 2 DESC, 1""", params)
+               list(DISTINCT fp.title ORDER BY fp.title)[1:5] AS projects
+        FROM cofinancers c JOIN fp USING (project_id) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200""", params)
 
 
 # -- map ----------------------------------------------------------------------------------------------------
@@ -277,29 +299,26 @@ def map_regions(f: Filters) -> pd.DataFrame:
     """Per region: projects placed there (a multi-region project in each), amounts split equally between regions."""
     cte, params = _filtered(f)
     return _df(f"""{cte},
-        pr AS (SELECT r.project_id, r.region_code, count(*) OVER (PARTITION BY r.project_id) AS k
-               FROM project_regions r JOIN fp USING (project_id))
-        SELECT g.region_code, g.name, count(pr.project_id) AS n,
-               coalesce(sum(fp.total_budget_eur / pr.k), 0) AS budget_eur,
-               coalesce(sum(fp.fse_amount_eur / pr.k), 0) AS fse_eur,
-               coalesce(sum(fp.grant_amount_eur / pr.k), 0) AS grant_eur,
-               count(pr.project_id) FILTER (WHERE pr.k > 1) AS n_multi
-        FROM regions g LEFT JOIN pr USING (region_code) LEFT JOIN fp USING (project_id)
-        GROUP BY ALL ORDER BY g.region_code""", params)
+        agg AS (SELECT r.region_code, count(*) AS n, sum(fp.total_budget_eur / fp.n_regions) AS budget_eur,
+                       sum(fp.fse_amount_eur / fp.n_regions) AS fse_eur, sum(fp.grant_amount_eur / fp.n_regions) AS grant_eur,
+                       count(*) FILTER (WHERE fp.n_regions > 1) AS n_multi
+                FROM fact_regions r JOIN fp USING (pk) GROUP BY 1)
+        SELECT g.region_code, g.name, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
+               coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur, coalesce(a.n_multi, 0) AS n_multi
+        FROM regions g LEFT JOIN agg a USING (region_code) ORDER BY g.region_code""", params)
 
 
 @_cache
 def map_departments(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte},
-        pd_ AS (SELECT d.project_id, d.department_code, count(*) OVER (PARTITION BY d.project_id) AS k
-                FROM project_departments d JOIN fp USING (project_id))
-        SELECT g.department_code, g.name, g.region_code, count(pd_.project_id) AS n,
-               coalesce(sum(fp.total_budget_eur / pd_.k), 0) AS budget_eur,
-               coalesce(sum(fp.fse_amount_eur / pd_.k), 0) AS fse_eur,
-               coalesce(sum(fp.grant_amount_eur / pd_.k), 0) AS grant_eur
-        FROM departments g LEFT JOIN pd_ USING (department_code) LEFT JOIN fp USING (project_id)
-        GROUP BY ALL ORDER BY g.department_code""", params)
+        k AS (SELECT pk, count(*) AS k FROM fact_departments WHERE pk IN (SELECT pk FROM fp) GROUP BY 1),
+        agg AS (SELECT d.department_code, count(*) AS n, sum(fp.total_budget_eur / k.k) AS budget_eur,
+                       sum(fp.fse_amount_eur / k.k) AS fse_eur, sum(fp.grant_amount_eur / k.k) AS grant_eur
+                FROM fact_departments d JOIN fp USING (pk) JOIN k USING (pk) GROUP BY 1)
+        SELECT g.department_code, g.name, g.region_code, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
+               coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur
+        FROM departments g LEFT JOIN agg a USING (department_code) ORDER BY g.department_code""", params)
 
 
 @_cache
@@ -309,7 +328,7 @@ def off_map(f: Filters) -> pd.DataFrame:
     return _df(f"""{cte}
         SELECT coalesce(scope, 'none') AS scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
                coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
-               string_agg(title, ' ; ' ORDER BY title) AS titles
+               array_to_string(list(title ORDER BY title)[1:20], ' ; ') AS titles
         FROM fp WHERE scope IS NULL OR scope = 'national' GROUP BY 1 ORDER BY 1""", params)
 
 
@@ -324,43 +343,44 @@ def scope_counts(f: Filters) -> pd.DataFrame:
 def theme_totals(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        SELECT t.theme_id, t.label_fr, t.label_en, count(DISTINCT fp.project_id) AS n,
-               coalesce(sum(fp.total_budget_eur), 0) AS budget_eur, coalesce(sum(fp.grant_amount_eur), 0) AS grant_eur,
-               coalesce(sum(fp.fse_amount_eur), 0) AS fse_eur,
-               count(*) FILTER (WHERE pt.rule LIKE 'tag:%') AS n_by_tag
-        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
-        GROUP BY ALL ORDER BY n DESC, t.label_fr""", params)
+        SELECT t.theme_id, t.label_fr, t.label_en, a.n, a.budget_eur, a.grant_eur, a.fse_eur
+        FROM (SELECT ft.theme_id, count(*) AS n, coalesce(sum(fp.total_budget_eur), 0) AS budget_eur,
+                     coalesce(sum(fp.grant_amount_eur), 0) AS grant_eur, coalesce(sum(fp.fse_amount_eur), 0) AS fse_eur
+              FROM fact_themes ft JOIN fp USING (pk) GROUP BY 1) a JOIN themes t USING (theme_id)
+        ORDER BY a.n DESC, t.label_fr""", params)
 
 
 @_cache
 def theme_programme(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        SELECT t.label_fr, t.label_en, fp.programme_name AS programme, count(*) AS n
-        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
-        GROUP BY ALL ORDER BY n DESC""", params)
+        , c AS (SELECT ft.theme_id, fp.programme_id, any_value(fp.programme_name) AS programme, count(*) AS n
+                FROM fact_themes ft JOIN fp USING (pk) GROUP BY 1, 2),
+        r AS (SELECT *, row_number() OVER (PARTITION BY theme_id ORDER BY n DESC, programme) AS rk FROM c)
+        SELECT t.label_fr, t.label_en, CASE WHEN rk <= ? THEN programme ELSE ? END AS programme, sum(n)::BIGINT AS n
+        FROM r JOIN themes t USING (theme_id) GROUP BY ALL ORDER BY n DESC""", params + [TOP_GROUPS, OTHERS])
 
 
 @_cache
 def theme_region(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        SELECT t.label_fr, t.label_en, g.name AS region, count(DISTINCT fp.project_id) AS n
-        FROM project_themes pt JOIN fp USING (project_id) JOIN themes t USING (theme_id)
-        JOIN project_regions r USING (project_id) JOIN regions g USING (region_code)
-        GROUP BY ALL ORDER BY 1, 3""", params)
+        SELECT t.label_fr, t.label_en, g.name AS region, a.n
+        FROM (SELECT ft.theme_id, r.region_code, count(*) AS n FROM fact_themes ft JOIN fp USING (pk)
+              JOIN fact_regions r USING (pk) GROUP BY 1, 2) a
+        JOIN themes t USING (theme_id) JOIN regions g USING (region_code) ORDER BY 1, 3""", params)
 
 
 @_cache
 def distinct_themed(f: Filters) -> dict:
     cte, params = _filtered(f)
-    row = _df(f"{cte} SELECT count(DISTINCT pt.project_id) AS n, count(*) AS a "
-              f"FROM project_themes pt JOIN fp USING (project_id)", params).iloc[0]
+    row = _df(f"{cte} SELECT count(DISTINCT ft.pk) AS n, count(*) AS a FROM fact_themes ft JOIN fp USING (pk)",
+              params).iloc[0]
     return {"n": int(row["n"]), "a": int(row["a"])}
 
 
 # -- projects -----------------------------------------------------------------------------------------------
-SORTABLE = {"title": "title", "budget": f"{_BUDGET}", "fse": "fse_amount_eur", "start": "start_date",
+SORTABLE = {"title": "title", "budget": _BUDGET, "fse": "fse_amount_eur", "start": "start_date",
             "programme": "programme_name", "status": "status"}
 
 
@@ -371,19 +391,19 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
     order = SORTABLE.get(sort, SORTABLE["budget"])
     direction = "DESC" if descending else "ASC"
     return _df(f"""{cte}
+        , page AS (SELECT * FROM fp ORDER BY {order} {direction} NULLS LAST, title, pk LIMIT ? OFFSET ?)
         SELECT project_id, title, lead_org, programme_name AS programme, status, scope,
-               (SELECT string_agg(g.name, ', ' ORDER BY g.name) FROM project_regions r JOIN regions g USING (region_code)
-                WHERE r.project_id = fp.project_id) AS regions,
-               {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date,
-               (SELECT count(*) FROM quality_issues q WHERE q.project_id = fp.project_id) AS n_issues
-        FROM fp ORDER BY {order} {direction} NULLS LAST, title LIMIT ? OFFSET ?""",
+               (SELECT string_agg(g.name, ', ' ORDER BY g.name) FROM fact_regions r JOIN regions g USING (region_code)
+                WHERE r.pk = page.pk) AS regions,
+               {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date, n_issues
+        FROM page ORDER BY {order} {direction} NULLS LAST, title, pk""",
                params + [page_size, (max(page, 1) - 1) * page_size])
 
 
 @_cache
 def project_options(f: Filters, limit: int = 500) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"{cte} SELECT project_id, title FROM fp ORDER BY title LIMIT ?", params + [limit])
+    return _df(f"{cte} SELECT project_id, title FROM fp ORDER BY title, pk LIMIT ?", params + [limit])
 
 
 @_cache
@@ -418,7 +438,7 @@ def _issue_scope(f: Filters) -> tuple[str, list]:
     """Issues of the filtered projects, plus programme-level issues of the programmes they belong to."""
     cte, params = _filtered(f)
     return (f"""{cte}, qi AS (
-        SELECT q.* FROM quality_issues q WHERE q.project_id IN (SELECT project_id FROM fp)
+        SELECT q.* FROM quality_issues q SEMI JOIN fp USING (project_id)
         UNION ALL
         SELECT q.* FROM quality_issues q WHERE q.project_id IS NULL
             AND (q.programme_id IN (SELECT programme_id FROM fp) OR q.programme_id IS NULL))"""), params
@@ -457,9 +477,9 @@ def coverage(f: Filters) -> dict:
     cte, params = _filtered(f)
     row = _df(f"""{cte}
         SELECT count(*) AS n,
-               count(*) FILTER (WHERE total_budget_eur IS NOT NULL OR grant_amount_eur IS NOT NULL) AS with_budget,
+               count(*) FILTER (WHERE budget_eur IS NOT NULL) AS with_budget,
                count(*) FILTER (WHERE scope IS NOT NULL) AS on_map,
-               count(*) FILTER (WHERE project_id IN (SELECT project_id FROM project_themes)) AS themed
+               (SELECT count(DISTINCT pk) FROM fact_themes WHERE pk IN (SELECT pk FROM fp)) AS themed
         FROM fp""", params).iloc[0]
     return {k: int(v) for k, v in row.items()}
 

@@ -357,6 +357,7 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
             for i, path in enumerate(tables):
                 load_table(con, path, report or BuildReport(db_path), skip_invalid_rows, f"t{i}")
             verify_keys(con)
+            build_facts(con)
             if con.execute("SELECT count(*) FROM projects").fetchone()[0] == 0:
                 raise EtlError(f"{', '.join(build_info.get('input_dir', '').split(', '))}: the inputs hold no project record")
             build_info["n_projects"] = str(con.execute("SELECT count(*) FROM projects").fetchone()[0])
@@ -383,6 +384,34 @@ KEYS = {  # table: (key columns, {column: referenced table.column})
     "partners": (["project_id", "position"], {"project_id": "projects.project_id"}),
     "quality_issues": (["issue_id"], {"project_id": "projects.project_id", "programme_id": "programmes.programme_id"}),
 }
+
+
+def build_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Read-side tables: one row per project with what the dashboard filters on, integer keys, sorted by
+    programme and status so that DuckDB's zone maps skip what a filter excludes."""
+    con.execute("""
+        CREATE TABLE facts AS
+        SELECT row_number() OVER (ORDER BY p.programme_id, p.status, p.project_id)::INTEGER AS pk,
+               p.project_id, p.programme_id, g.name AS programme_name, g.year AS programme_year, g.kind AS programme_kind,
+               p.title, p.lead_org, p.status, p.scope, p.fse_code, p.start_date, p.end_date, p.location_raw,
+               p.total_budget_eur, p.budget_kind, p.fse_amount_eur, p.fse_rate_stated, p.fse_rate_computed,
+               p.grant_amount_eur, p.grant_kind,
+               coalesce(p.total_budget_eur, p.grant_amount_eur) AS budget_eur,
+               coalesce(year(p.start_date), g.year) AS year_from,
+               coalesce(year(p.end_date), year(p.start_date), g.year) AS year_to,
+               strip_accents(lower(p.title || ' ' || coalesce(p.lead_org, ''))) AS search_text,
+               coalesce(r.n, 0)::INTEGER AS n_regions, coalesce(q.n, 0)::INTEGER AS n_issues,
+               coalesce(q.flags, '') AS fse_flags
+        FROM projects p JOIN programmes g USING (programme_id)
+        LEFT JOIN (SELECT project_id, count(*) AS n FROM project_regions GROUP BY 1) r USING (project_id)
+        LEFT JOIN (SELECT project_id, count(*) AS n,
+                          coalesce(string_agg(DISTINCT rule, ', ' ORDER BY rule) FILTER (
+                              WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch')), '') AS flags
+                   FROM quality_issues WHERE project_id IS NOT NULL GROUP BY 1) q USING (project_id)
+        ORDER BY pk""")
+    for table, col in (("regions", "region_code"), ("departments", "department_code"), ("themes", "theme_id")):
+        con.execute(f"CREATE TABLE fact_{table} AS SELECT f.pk, x.{col} FROM project_{table} x "
+                    f"JOIN facts f USING (project_id) ORDER BY f.pk")
 
 
 def verify_keys(con: duckdb.DuckDBPyConnection) -> None:

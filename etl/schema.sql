@@ -176,3 +176,10 @@ CREATE TABLE build_info (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- Read-side tables, derived from the above at the end of every build (etl.pipeline.build_facts):
+-- one row per project with the columns the dashboard filters and aggregates on, an integer key,
+-- and link tables on that key. The dashboard reads these; the tables above stay the contract.
+-- facts (pk, project_id, programme_id, programme_name, programme_year, title, lead_org, status, scope, ...,
+--        budget_eur, year_from, year_to, search_text, n_regions)
+-- fact_regions (pk, region_code), fact_departments (pk, department_code), fact_themes (pk, theme_id)

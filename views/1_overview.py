@@ -38,6 +38,7 @@ def page():
     if not fun.empty:
         ui.table_twin(fun, "funnels")
     bps = Q.by_programme_status(f)
+    bps["programme"] = bps["programme"].replace({Q.OTHERS: t("others", lg)})
     ui.chart(charts.stacked_counts(bps, "programme", "status", t("by_programme", lg), lg, ui.status_label),
              bps.assign(status=bps["status"].map(ui.status_label)), "programme_status")
 

@@ -17,7 +17,7 @@ def page():
     group = c2.segmented_control(t("bu_group", lg), ["programme", "status"], default="programme", key="bu_group",
                                  format_func=lambda g: t("programme" if g == "programme" else "status", lg))
     log, group = (scale or "log") == "log", group or "programme"
-    label = ui.status_label if group == "status" else (lambda g: str(g))
+    label = ui.status_label if group == "status" else (lambda g: t("others", lg) if g == Q.OTHERS else str(g))
 
     hist = Q.budget_histogram(f, log, group)
     if hist.empty:
@@ -31,6 +31,8 @@ def page():
     with right:
         quart = Q.budget_quartiles(f, group)
         ui.chart(charts.budget_box(quart, log, lg, label), quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
+    if group == "programme" and (hist["grp"] == Q.OTHERS).any():
+        st.caption(t("grouped_note", lg, k=Q.TOP_GROUPS))
 
     st.subheader(t("bu_top", lg, n=10))
     top = Q.largest_projects(f, 10)

@@ -4,23 +4,29 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_pct, t
+from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
+
+LIMIT = 2000  # points on the scatter plot
+ROWS = 30  # lines on the labelled charts
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
     ui.header("fse_title")
-    df = Q.fse_projects(f)
+    df = Q.fse_projects(f, LIMIT)
     if df.empty:
         st.info(t("fse_none", lg), icon=":material/info:")
         return
+    s = Q.fse_summary(f)
     flagged = df[df["flags"] != ""]
     c = st.columns(4)
-    c[0].metric(t("kpi_projects", lg), len(df))
-    c[1].metric(t("kpi_fse", lg), fmt_eur(df["fse_amount_eur"].sum(), lg))
-    c[2].metric(t("kpi_budget", lg), fmt_eur(df["total_budget_eur"].sum(), lg))
-    c[3].metric(t("issues_flagged", lg), len(flagged))
-    for row in flagged.itertuples():
+    c[0].metric(t("kpi_projects", lg), fmt_int(s["n"], lg))
+    c[1].metric(t("kpi_fse", lg), fmt_eur(s["fse"], lg))
+    c[2].metric(t("kpi_budget", lg), fmt_eur(s["budget"], lg))
+    c[3].metric(t("issues_flagged", lg), fmt_int(s["flagged"], lg))
+    if s["n"] > len(df):
+        st.caption(t("fse_sampled", lg, shown=fmt_int(len(df), lg), n=fmt_int(s["n"], lg)))
+    for row in flagged.head(5).itertuples():
         labels = ", ".join(ui.rule_label(r) for r in row.flags.split(", "))
         st.warning(f"**{row.title}** — {labels} : FSE {fmt_eur(row.fse_amount_eur, lg)} / "
                    f"{t('total_budget', lg).lower()} {fmt_eur(row.total_budget_eur, lg)} "
@@ -31,14 +37,17 @@ def page():
             "fse_rate_computed": t("rate_computed", lg), "flags": t("issues_flagged", lg)}
     table = df[list(cols)].assign(flags=df["flags"].map(
         lambda s: ", ".join(ui.rule_label(r) for r in s.split(", ")) if s else "")).rename(columns=cols)
+    few = df.head(ROWS)  # labelled charts: one line per project, so a readable number of them
     left, right = st.columns(2)
     with left:
         ui.chart(charts.fse_scatter(df, lg), table, "fse_scatter")
     with right:
-        ui.chart(charts.fse_rates(df, lg), table, "fse_rates")
+        ui.chart(charts.fse_rates(few, lg), table.head(ROWS), "fse_rates")
+        if len(df) > ROWS:
+            st.caption(t("fse_top", lg, k=ROWS))
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.fse_stacked(df, lg), table, "fse_stacked")
+        ui.chart(charts.fse_stacked(few, lg), table.head(ROWS), "fse_stacked")
     with right:
         cof = Q.cofinancers(f)
         if cof.empty:

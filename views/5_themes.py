@@ -20,11 +20,12 @@ def page():
     left, right = st.columns(2)
     with left:
         tp = Q.theme_programme(f)
+        tp["programme"] = tp["programme"].replace({Q.OTHERS: t("others", lg)})
         ui.chart(charts.theme_treemap(tp, lg), tp[[label, "programme", "n"]].rename(
             columns={label: t("theme", lg), "programme": t("programme", lg), "n": t("count", lg)}), "theme_programme")
     with right:
-        table = totals[[label, "n", "n_by_tag", "budget_eur", "fse_eur", "grant_eur"]].rename(columns={
-            label: t("theme", lg), "n": t("n_projects", lg), "n_by_tag": "tag", "budget_eur": t("total_budget", lg),
+        table = totals[[label, "n", "budget_eur", "fse_eur", "grant_eur"]].rename(columns={
+            label: t("theme", lg), "n": t("n_projects", lg), "budget_eur": t("total_budget", lg),
             "fse_eur": t("fse_amount", lg), "grant_eur": t("grant", lg)})
         ui.chart(charts.theme_bars(totals, lg), table, "theme_totals")
     tr = Q.theme_region(f)

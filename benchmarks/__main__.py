@@ -1,0 +1,142 @@
+"""python -m benchmarks [--quick] [--sizes 100000 1000000 ...] [--repeats 5]
+
+For each size: a synthetic portfolio (etl.synth, not timed), the import through the real path
+(python -m etl, in a child process: time and peak memory), a bare DuckDB read_csv of the same
+file for comparison, then every page's queries and AppTest reruns (another child: medians and
+peak memory). Prints a table and writes benchmarks/results/<name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+ETL_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from etl.pipeline import build
+t = time.perf_counter()
+r = build([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), skip_invalid_rows=True)
+print(json.dumps({"seconds": time.perf_counter() - t, "projects": r.n_projects,
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+
+
+def machine() -> dict:
+    mem = 0
+    try:
+        mem = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1]) // 1024
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "memory_mb": mem, "platform": platform.platform(), "python": platform.python_version(),
+            "duckdb": duckdb.__version__}
+
+
+def bare_read_csv(csv: Path, work: Path) -> float:
+    db = work / "bare.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    t = time.perf_counter()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true)", [str(csv)])
+    con.execute("CHECKPOINT")
+    elapsed = time.perf_counter() - t
+    con.close()
+    db.unlink(missing_ok=True)
+    return elapsed
+
+
+def run_size(rows: int, work: Path, repeats: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    inputs = [ROOT / "data" / "raw"]
+    res: dict = {"rows": rows}
+    if rows:
+        from etl import synth
+
+        tables = work / f"tables_{rows}"
+        shutil.rmtree(tables, ignore_errors=True)
+        gen = synth.generate(rows, tables / f"portfolio_{rows}.csv", seed=7)
+        res["csv_mb"] = round(gen["bytes"] / 1e6, 1)
+        res["generate_s"] = round(gen["seconds"], 1)
+        res["bare_read_csv_s"] = round(bare_read_csv(tables / f"portfolio_{rows}.csv", work), 2)
+        inputs.append(tables)
+    db = work / f"warehouse_{rows}.duckdb"
+    db.unlink(missing_ok=True)
+    out = subprocess.run([sys.executable, "-c", ETL_CHILD, str(db), *map(str, inputs)], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    etl = json.loads(out.stdout.strip().splitlines()[-1])
+    res.update({"import_s": round(etl["seconds"], 2), "projects": etl["projects"], "etl_peak_rss_mb": etl["peak_rss_mb"],
+                "warehouse_mb": round(db.stat().st_size / 1e6, 1)})
+    if rows:
+        res["import_vs_read_csv"] = round(etl["seconds"] / res["bare_read_csv_s"], 1)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", str(db), str(repeats)], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    app = json.loads(out.stdout.strip().splitlines()[-1])
+    res["app_peak_rss_mb"] = app.pop("peak_rss_mb")
+    res["pages"] = app
+    shutil.rmtree(work / f"tables_{rows}", ignore_errors=True)
+    db.unlink(missing_ok=True)
+    return res
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| rows | import (s) | ÷ bare read_csv | ETL peak (MB) | app peak (MB) "
+             "| worst page queries, default / selective (ms) "
+             "| worst cold rerun (ms) |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        pages = r["pages"]
+
+        def worst(state, key):
+            name, v = max(((k.split("/")[0], p[key]) for k, p in pages.items() if k.endswith(state)), key=lambda x: x[1])
+            return f"{v:.0f} ({name})"
+
+        lines.append(f"| {r['rows'] or 'real (159)'} | {r['import_s']:.1f} | {r.get('import_vs_read_csv', '–')} | "
+                     f"{r['etl_peak_rss_mb']} | {r['app_peak_rss_mb']} | {worst('default', 'queries_ms')} / "
+                     f"{worst('selective', 'queries_ms')} | {worst('default', 'rerun_ms')} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--quick", action="store_true", help="real data and 10^5 rows, 3 repeats (under a minute)")
+    ap.add_argument("--sizes", type=int, nargs="*", help="synthetic sizes (default 100000 1000000 10000000)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--name", default=None, help="results file name (default: quick or full)")
+    args = ap.parse_args(argv)
+    sizes = [0] + (args.sizes if args.sizes is not None else ([100_000] if args.quick else [100_000, 1_000_000, 10_000_000]))
+    repeats = 3 if args.quick else args.repeats
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ess-bench-") as tmp:
+        for rows in sizes:
+            t = time.perf_counter()
+            r = run_size(rows, Path(tmp), repeats)
+            r["wall_s"] = round(time.perf_counter() - t, 1)
+            results.append(r)
+            print(f"{rows or 'real'}: import {r['import_s']} s, pages done in {r['wall_s']} s", file=sys.stderr)
+    doc = {"machine": machine(), "repeats": repeats, "results": results}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = args.name or ("quick" if args.quick else "full")
+    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    print(table(results))
+    print(f"\nper page: benchmarks/results/{name}.json; machine: {doc['machine']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
