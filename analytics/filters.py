@@ -27,6 +27,10 @@ class Filters:
     def is_empty(self) -> bool:
         return self == Filters()
 
+    def needs_facts(self) -> bool:
+        """Only the free-text search needs the facts table; every other filter applies to the link tables too."""
+        return bool(self.search.strip())
+
     def where(self, alias: str = "f") -> tuple[str, list]:
         """A SQL condition on the read-side table ``facts AS alias`` and its bound parameters."""
         conds, params = [], []

@@ -95,6 +95,16 @@ def _filtered(f: Filters) -> tuple[str, list]:
     return f"WITH fp AS (SELECT * FROM facts f WHERE {where})", params
 
 
+def _link(f: Filters, table: str, join: str = "") -> tuple[str, list]:
+    """Rows of a read-side link table (``fact_regions`` …) for the filtered projects, as ``FROM … x [join] WHERE …``:
+    filtered in place when the filters allow, else restricted to the filtered facts."""
+    if not f.needs_facts():
+        where, params = f.where("x")
+        return f"FROM {table} x {join} WHERE {where}", params
+    where, params = f.where("f")
+    return f"FROM {table} x {join} WHERE x.pk IN (SELECT pk FROM facts f WHERE {where})", params
+
+
 TOP_GROUPS = 8  # charts by programme show the largest programmes and group the rest
 
 
@@ -145,6 +155,9 @@ def summary(f: Filters) -> dict:
 @_cache
 def kpis(f: Filters) -> dict:
     cte, params = _filtered(f)
+    link, lparams = _link(f, "fact_regions")
+    regions_sql = f"SELECT count(DISTINCT x.region_code) {link}"
+    params = params + lparams
     row = _df(f"""{cte}
         SELECT count(*) AS projects,
                sum(total_budget_eur) AS total_budget,
@@ -154,8 +167,7 @@ def kpis(f: Filters) -> dict:
                sum(grant_amount_eur) AS grants,
                count(*) FILTER (WHERE grant_amount_eur IS NOT NULL) AS n_grants,
                count(*) FILTER (WHERE fse_amount_eur IS NOT NULL) AS n_fse,
-               (SELECT count(DISTINCT region_code) FROM fact_regions r WHERE r.pk IN (SELECT pk FROM fp))
-                   AS regions_covered,
+               ({regions_sql}) AS regions_covered,
                count(*) FILTER (WHERE scope = 'national') AS n_national,
                count(*) FILTER (WHERE scope = 'multi-region') AS n_multi,
                count(*) FILTER (WHERE scope IS NULL) AS n_unplaced
@@ -286,23 +298,20 @@ def fse_summary(f: Filters) -> dict:
 
 @_cache
 def cofinancers(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"""{cte}
-        SELECT c.name, count(DISTINCT c.project_id) AS n_projects,
-               list(DISTINCT fp.title ORDER BY fp.title)[1:5] AS projects
-        FROM cofinancers c JOIN fp USING (project_id) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200""", params)
+    link, params = _link(f, "fact_cofinancers")
+    return _df(f"SELECT x.name, count(*) AS n_projects {link} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200", params)
 
 
 # -- map ----------------------------------------------------------------------------------------------------
 @_cache
 def map_regions(f: Filters) -> pd.DataFrame:
     """Per region: projects placed there (a multi-region project in each), amounts split equally between regions."""
-    cte, params = _filtered(f)
-    return _df(f"""{cte},
-        agg AS (SELECT r.region_code, count(*) AS n, sum(fp.total_budget_eur / fp.n_regions) AS budget_eur,
-                       sum(fp.fse_amount_eur / fp.n_regions) AS fse_eur, sum(fp.grant_amount_eur / fp.n_regions) AS grant_eur,
-                       count(*) FILTER (WHERE fp.n_regions > 1) AS n_multi
-                FROM fact_regions r JOIN fp USING (pk) GROUP BY 1)
+    link, params = _link(f, "fact_regions")
+    return _df(f"""WITH
+        agg AS (SELECT x.region_code, count(*) AS n, sum(x.total_budget_eur / x.n_regions) AS budget_eur,
+                       sum(x.fse_amount_eur / x.n_regions) AS fse_eur, sum(x.grant_amount_eur / x.n_regions) AS grant_eur,
+                       count(*) FILTER (WHERE x.n_regions > 1) AS n_multi
+                {link} GROUP BY 1)
         SELECT g.region_code, g.name, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
                coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur, coalesce(a.n_multi, 0) AS n_multi
         FROM regions g LEFT JOIN agg a USING (region_code) ORDER BY g.region_code""", params)
@@ -310,12 +319,11 @@ def map_regions(f: Filters) -> pd.DataFrame:
 
 @_cache
 def map_departments(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"""{cte},
-        k AS (SELECT pk, count(*) AS k FROM fact_departments WHERE pk IN (SELECT pk FROM fp) GROUP BY 1),
-        agg AS (SELECT d.department_code, count(*) AS n, sum(fp.total_budget_eur / k.k) AS budget_eur,
-                       sum(fp.fse_amount_eur / k.k) AS fse_eur, sum(fp.grant_amount_eur / k.k) AS grant_eur
-                FROM fact_departments d JOIN fp USING (pk) JOIN k USING (pk) GROUP BY 1)
+    link, params = _link(f, "fact_departments")
+    return _df(f"""WITH
+        agg AS (SELECT x.department_code, count(*) AS n, sum(x.total_budget_eur / x.n_departments) AS budget_eur,
+                       sum(x.fse_amount_eur / x.n_departments) AS fse_eur,
+                       sum(x.grant_amount_eur / x.n_departments) AS grant_eur {link} GROUP BY 1)
         SELECT g.department_code, g.name, g.region_code, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
                coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur
         FROM departments g LEFT JOIN agg a USING (department_code) ORDER BY g.department_code""", params)
@@ -341,21 +349,21 @@ def scope_counts(f: Filters) -> pd.DataFrame:
 # -- themes -------------------------------------------------------------------------------------------------
 @_cache
 def theme_totals(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"""{cte}
+    link, params = _link(f, "fact_themes")
+    return _df(f"""
         SELECT t.theme_id, t.label_fr, t.label_en, a.n, a.budget_eur, a.grant_eur, a.fse_eur
-        FROM (SELECT ft.theme_id, count(*) AS n, coalesce(sum(fp.total_budget_eur), 0) AS budget_eur,
-                     coalesce(sum(fp.grant_amount_eur), 0) AS grant_eur, coalesce(sum(fp.fse_amount_eur), 0) AS fse_eur
-              FROM fact_themes ft JOIN fp USING (pk) GROUP BY 1) a JOIN themes t USING (theme_id)
+        FROM (SELECT x.theme_id, count(*) AS n, coalesce(sum(x.total_budget_eur), 0) AS budget_eur,
+                     coalesce(sum(x.grant_amount_eur), 0) AS grant_eur, coalesce(sum(x.fse_amount_eur), 0) AS fse_eur
+              {link} GROUP BY 1) a JOIN themes t USING (theme_id)
         ORDER BY a.n DESC, t.label_fr""", params)
 
 
 @_cache
 def theme_programme(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"""{cte}
-        , c AS (SELECT ft.theme_id, fp.programme_id, any_value(fp.programme_name) AS programme, count(*) AS n
-                FROM fact_themes ft JOIN fp USING (pk) GROUP BY 1, 2),
+    link, params = _link(f, "fact_themes")
+    return _df(f"""WITH
+        c AS (SELECT x.theme_id, x.programme_id, any_value(x.programme_name) AS programme, count(*) AS n
+                {link} GROUP BY 1, 2),
         r AS (SELECT *, row_number() OVER (PARTITION BY theme_id ORDER BY n DESC, programme) AS rk FROM c)
         SELECT t.label_fr, t.label_en, CASE WHEN rk <= ? THEN programme ELSE ? END AS programme, sum(n)::BIGINT AS n
         FROM r JOIN themes t USING (theme_id) GROUP BY ALL ORDER BY n DESC""", params + [TOP_GROUPS, OTHERS])
@@ -363,18 +371,17 @@ def theme_programme(f: Filters) -> pd.DataFrame:
 
 @_cache
 def theme_region(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"""{cte}
+    link, params = _link(f, "fact_theme_regions")
+    return _df(f"""
         SELECT t.label_fr, t.label_en, g.name AS region, a.n
-        FROM (SELECT ft.theme_id, r.region_code, count(*) AS n FROM fact_themes ft JOIN fp USING (pk)
-              JOIN fact_regions r USING (pk) GROUP BY 1, 2) a
+        FROM (SELECT x.theme_id, x.region_code, count(*) AS n {link} GROUP BY 1, 2) a
         JOIN themes t USING (theme_id) JOIN regions g USING (region_code) ORDER BY 1, 3""", params)
 
 
 @_cache
 def distinct_themed(f: Filters) -> dict:
     cte, params = _filtered(f)
-    row = _df(f"{cte} SELECT count(DISTINCT ft.pk) AS n, count(*) AS a FROM fact_themes ft JOIN fp USING (pk)",
+    row = _df(f"{cte} SELECT count(*) FILTER (WHERE n_themes > 0) AS n, coalesce(sum(n_themes), 0) AS a FROM fp",
               params).iloc[0]
     return {"n": int(row["n"]), "a": int(row["a"])}
 
@@ -390,13 +397,16 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
     cte, params = _filtered(f)
     order = SORTABLE.get(sort, SORTABLE["budget"])
     direction = "DESC" if descending else "ASC"
+    tie = "pk" if sort not in ("title", "programme", "status") else "title, pk"  # no string compares when not needed
     return _df(f"""{cte}
-        , page AS (SELECT * FROM fp ORDER BY {order} {direction} NULLS LAST, title, pk LIMIT ? OFFSET ?)
-        SELECT project_id, title, lead_org, programme_name AS programme, status, scope,
-               (SELECT string_agg(g.name, ', ' ORDER BY g.name) FROM fact_regions r JOIN regions g USING (region_code)
-                WHERE r.pk = page.pk) AS regions,
+        , keys AS (SELECT pk FROM fp ORDER BY {order} {direction} NULLS LAST, {tie} LIMIT ? OFFSET ?),
+        page AS (SELECT pk, project_id, title, lead_org, programme_name, status, scope, {_BUDGET}, fse_amount_eur,
+                        grant_amount_eur, start_date, end_date, n_issues FROM facts WHERE pk IN (SELECT pk FROM keys)),
+        reg AS (SELECT r.pk, string_agg(g.name, ', ' ORDER BY g.name) AS regions FROM fact_regions r
+                JOIN regions g USING (region_code) WHERE r.pk IN (SELECT pk FROM page) GROUP BY 1)
+        SELECT project_id, title, lead_org, programme_name AS programme, status, scope, reg.regions,
                {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date, n_issues
-        FROM page ORDER BY {order} {direction} NULLS LAST, title, pk""",
+        FROM page LEFT JOIN reg USING (pk) ORDER BY {order} {direction} NULLS LAST, {tie}""",
                params + [page_size, (max(page, 1) - 1) * page_size])
 
 
@@ -436,12 +446,16 @@ def project_detail(project_id: str) -> dict[str, pd.DataFrame]:
 # -- quality ------------------------------------------------------------------------------------------------
 def _issue_scope(f: Filters) -> tuple[str, list]:
     """Issues of the filtered projects, plus programme-level issues of the programmes they belong to."""
-    cte, params = _filtered(f)
-    return (f"""{cte}, qi AS (
-        SELECT q.* FROM quality_issues q SEMI JOIN fp USING (project_id)
+    link, params = _link(f, "fact_issues")
+    if f.is_empty():
+        return "WITH qi AS (SELECT * FROM fact_issues)", []
+    progs, pparams = _filtered(f)
+    return (f"""{progs}, qi AS (
+        SELECT x.* {link}
         UNION ALL
-        SELECT q.* FROM quality_issues q WHERE q.project_id IS NULL
-            AND (q.programme_id IN (SELECT programme_id FROM fp) OR q.programme_id IS NULL))"""), params
+        SELECT q.* FROM fact_issues q WHERE q.pk IS NULL
+            AND (q.issue_programme_id IN (SELECT DISTINCT programme_id FROM fp) OR q.issue_programme_id IS NULL))"""
+            ), pparams + params
 
 
 @_cache
@@ -464,11 +478,12 @@ def issues_list(f: Filters, rules: tuple[str, ...] = (), severities: tuple[str, 
         extra += list(severities)
     where = " AND ".join(cond) or "TRUE"
     return _df(f"""{cte}
-        SELECT qi.severity, qi.rule, coalesce(p.title, g.name) AS record, qi.project_id, qi.message, qi."values",
+        SELECT qi.severity, qi.rule, coalesce(f.title, g.name) AS record, qi.project_id, qi.message, qi."values",
                qi.source_file, qi.source_line
-        FROM qi LEFT JOIN projects p USING (project_id) LEFT JOIN programmes g ON g.programme_id = qi.programme_id
-        WHERE {where}
-        ORDER BY CASE qi.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, qi.rule, record LIMIT ?""",
+        FROM (SELECT * FROM qi WHERE {where}
+              ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule, issue_id LIMIT ?) qi
+        LEFT JOIN facts f USING (pk) LEFT JOIN programmes g ON g.programme_id = qi.issue_programme_id
+        ORDER BY CASE qi.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, qi.rule, record""",
                params + extra + [limit])
 
 
@@ -479,7 +494,7 @@ def coverage(f: Filters) -> dict:
         SELECT count(*) AS n,
                count(*) FILTER (WHERE budget_eur IS NOT NULL) AS with_budget,
                count(*) FILTER (WHERE scope IS NOT NULL) AS on_map,
-               (SELECT count(DISTINCT pk) FROM fact_themes WHERE pk IN (SELECT pk FROM fp)) AS themed
+               count(*) FILTER (WHERE n_themes > 0) AS themed
         FROM fp""", params).iloc[0]
     return {k: int(v) for k, v in row.items()}
 

@@ -182,4 +182,5 @@ CREATE TABLE build_info (
 -- and link tables on that key. The dashboard reads these; the tables above stay the contract.
 -- facts (pk, project_id, programme_id, programme_name, programme_year, title, lead_org, status, scope, ...,
 --        budget_eur, year_from, year_to, search_text, n_regions)
--- fact_regions (pk, region_code), fact_departments (pk, department_code), fact_themes (pk, theme_id)
+-- fact_regions (pk, region_code), fact_departments (pk, department_code), fact_themes (pk, theme_id),
+-- fact_cofinancers (pk, name), fact_theme_regions (pk, theme_id, region_code), fact_issues (pk, issue_id, ...)
