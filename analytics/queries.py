@@ -249,23 +249,23 @@ def budget_quartiles(f: Filters, group: str) -> pd.DataFrame:
     col, top = _group_col(group)
     cte, params = _filtered(f)
     return _df(f"""{cte}{top}
-        SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, quantile_cont({_BUDGET}, 0.25) AS q1,
-               median({_BUDGET}) AS median, quantile_cont({_BUDGET}, 0.75) AS q3, max({_BUDGET}) AS max,
-               sum({_BUDGET}) AS total
-        FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1 ORDER BY median DESC""", params)
+        SELECT grp, n, min, q[1] AS q1, q[2] AS median, q[3] AS q3, max, total FROM (
+            SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, quantile_cont({_BUDGET}, [0.25, 0.5, 0.75]) AS q,
+                   max({_BUDGET}) AS max, sum({_BUDGET}) AS total
+            FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1) ORDER BY median DESC""", params)
 
 
 @_cache
 def largest_projects(f: Filters, n: int = 10) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"""{cte}
+    return _df(f"""{cte}, keys AS (SELECT pk FROM fp WHERE {_BUDGET} IS NOT NULL ORDER BY {_BUDGET} DESC, pk LIMIT ?)
         SELECT project_id, title, lead_org, programme_name AS programme, status, {_BUDGET} AS budget_eur,
                budget_kind, fse_amount_eur, grant_amount_eur
-        FROM fp WHERE {_BUDGET} IS NOT NULL ORDER BY budget_eur DESC, title LIMIT ?""", params + [n])
+        FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY budget_eur DESC, pk""", params + [n])
 
 
 @_cache
-def grant_vs_budget(f: Filters, limit: int = 5000) -> pd.DataFrame:
+def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
         SELECT project_id, title, grant_amount_eur, total_budget_eur, grant_kind,
@@ -279,11 +279,13 @@ def grant_vs_budget(f: Filters, limit: int = 5000) -> pd.DataFrame:
 def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        SELECT fp.project_id, fp.title, fp.lead_org, fp.fse_code, fp.total_budget_eur, fp.fse_amount_eur,
-               fp.total_budget_eur - fp.fse_amount_eur AS other_eur, fp.fse_rate_stated, fp.fse_rate_computed,
-               fp.fse_flags AS flags
-        FROM fp WHERE fp.fse_amount_eur IS NOT NULL
-        ORDER BY fp.fse_flags = '', fp.total_budget_eur DESC NULLS LAST LIMIT ?""", params + [limit])
+        , keys AS (SELECT pk FROM fp WHERE fse_amount_eur IS NOT NULL
+                   ORDER BY fse_flags = '', total_budget_eur DESC NULLS LAST, pk LIMIT ?)
+        SELECT f.project_id, f.title, f.lead_org, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
+               f.total_budget_eur - f.fse_amount_eur AS other_eur, f.fse_rate_stated, f.fse_rate_computed,
+               f.fse_flags AS flags
+        FROM facts f WHERE f.pk IN (SELECT pk FROM keys)
+        ORDER BY f.fse_flags = '', f.total_budget_eur DESC NULLS LAST, f.pk""", params + [limit])
 
 
 @_cache
@@ -413,7 +415,10 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
 @_cache
 def project_options(f: Filters, limit: int = 500) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"{cte} SELECT project_id, title FROM fp ORDER BY title, pk LIMIT ?", params + [limit])
+    # the picker lists the projects in the table's default order (largest budgets first)
+    return _df(f"{cte}, keys AS (SELECT pk FROM fp ORDER BY {_BUDGET} DESC NULLS LAST, pk LIMIT ?) "
+               f"SELECT project_id, title FROM facts WHERE pk IN (SELECT pk FROM keys) "
+               f"ORDER BY {_BUDGET} DESC NULLS LAST, pk", params + [limit])
 
 
 @_cache

@@ -340,7 +340,7 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
         con = duckdb.connect(str(tmp), config={"preserve_insertion_order": True})
         try:
             con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', os.cpu_count() or 2))}")
-            con.execute(f"SET memory_limit = '{os.environ.get('ESS_ETL_MEMORY', '3GB')}'")
+            con.execute(f"SET memory_limit = '{os.environ.get('ESS_ETL_MEMORY', '2GB')}'")  # spills to disk beyond
             con.execute(SCHEMA.read_text(encoding="utf-8"))
             for table in _LOAD_ORDER:
                 df = frames.get(table)

@@ -1,0 +1,51 @@
+"""The synthetic portfolio: deterministic, learnt from the real records, and imported through the user's path."""
+
+import csv
+import shutil
+
+import duckdb
+
+from etl import synth
+from etl.pipeline import build
+from tests.conftest import RAW
+
+
+def test_same_seed_same_file_other_seed_other_file(tmp_path):
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    params = synth.learn()
+    synth.generate(3000, a, seed=3, params=params)
+    synth.generate(3000, b, seed=3, params=params)
+    synth.generate(3000, c, seed=4, params=params)
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_parameters_come_from_the_real_records():
+    p = synth.learn()
+    assert p["n_real"] == 159 and p["n_budgets"] == 28
+    assert 11.5 < p["log_mu"] < 13.5  # budgets of 100 k€ to 1 M€, as in the documents
+    assert abs(p["rate_mu"] - 0.5) < 0.01
+    assert "MOBILITÉ" in p["tags"] and "SENSIBILISATION" in p["tags"]
+
+
+def test_synthetic_rows_go_through_the_import_path(tmp_path):
+    raw, tables, db = tmp_path / "raw", tmp_path / "tables", tmp_path / "wh.duckdb"
+    shutil.copytree(RAW, raw)
+    synth.generate(5000, tables / "portfolio.csv", seed=11)
+    with (tables / "portfolio.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    unreadable = sum(r["budget_total"] == "12 OOO €" for r in rows)
+    national = sum(r["localisation"] == "National" and r["budget_total"] != "12 OOO €" for r in rows)
+    assert 0 < unreadable < 50 and national > 0
+    build([raw, tables], db, skip_invalid_rows=True)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM projects").fetchone()[0] == 159 + 5000 - unreadable
+    assert con.execute("SELECT count(*) FROM quality_issues WHERE rule = 'rejected_row'").fetchone()[0] == unreadable
+    assert con.execute("SELECT count(*) FROM projects WHERE source_file = 'portfolio.csv' AND scope = 'national'"
+                       ).fetchone()[0] == national
+    fse_over = con.execute("SELECT count(*) FROM quality_issues WHERE rule = 'fse_exceeds_budget' AND "
+                           "source_file = 'portfolio.csv'").fetchone()[0]
+    assert 5 < fse_over < 60  # about 1 % of the FSE rows are made inconsistent on purpose
+    placed = con.execute("SELECT avg((scope IS NOT NULL)::INT) FROM projects WHERE source_file = 'portfolio.csv'"
+                         ).fetchone()[0]
+    assert placed > 0.99
