@@ -60,6 +60,7 @@ def _snapshot(path: Path, stamp: str) -> Path:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _connect(path: str, stamp: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(_snapshot(Path(path), stamp)), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     # Explicit limits: the app shares a 2-core machine with its users' other work.
     con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', 2))}")
     con.execute(f"SET memory_limit = '{os.environ.get('ESS_DUCKDB_MEMORY', '2GB')}'")

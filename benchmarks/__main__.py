@@ -58,7 +58,7 @@ def bare_read_csv(csv: Path, work: Path) -> float:
     return elapsed
 
 
-def run_size(rows: int, work: Path, repeats: int) -> dict:
+def run_size(rows: int, work: Path, repeats: int, warm: bool = True) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     inputs = [ROOT / "data" / "raw"]
     res: dict = {"rows": rows}
@@ -78,16 +78,16 @@ def run_size(rows: int, work: Path, repeats: int) -> dict:
                          capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
-    etl = json.loads(out.stdout.strip().splitlines()[-1])
+    etl = json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
     res.update({"import_s": round(etl["seconds"], 2), "projects": etl["projects"], "etl_peak_rss_mb": etl["peak_rss_mb"],
                 "warehouse_mb": round(db.stat().st_size / 1e6, 1)})
     if rows:
         res["import_vs_read_csv"] = round(etl["seconds"] / res["bare_read_csv_s"], 1)
-    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", str(db), str(repeats)], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", str(db), str(repeats), "1" if warm else "0"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
-    app = json.loads(out.stdout.strip().splitlines()[-1])
+    app = json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
     res["app_peak_rss_mb"] = app.pop("peak_rss_mb")
     res["pages"] = app
     shutil.rmtree(work / f"tables_{rows}", ignore_errors=True)
@@ -114,25 +114,27 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
-    ap.add_argument("--quick", action="store_true", help="real data and 10^5 rows, 3 repeats (under a minute)")
+    ap.add_argument("--quick", action="store_true",
+                    help="real data and 10^5 rows, one cold rerun per page and state (under a minute)")
     ap.add_argument("--sizes", type=int, nargs="*", help="synthetic sizes (default 100000 1000000 10000000)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--name", default=None, help="results file name (default: quick or full)")
     args = ap.parse_args(argv)
     sizes = [0] + (args.sizes if args.sizes is not None else ([100_000] if args.quick else [100_000, 1_000_000, 10_000_000]))
-    repeats = 3 if args.quick else args.repeats
+    repeats = 1 if args.quick else args.repeats
+    name = args.name or ("quick" if args.quick else "full")
+    RESULTS.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="ess-bench-") as tmp:
         for rows in sizes:
             t = time.perf_counter()
-            r = run_size(rows, Path(tmp), repeats)
+            r = run_size(rows, Path(tmp), repeats, warm=not args.quick)
             r["wall_s"] = round(time.perf_counter() - t, 1)
             results.append(r)
+            (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "repeats": repeats,
+                                                             "results": results}, indent=1), encoding="utf-8")
             print(f"{rows or 'real'}: import {r['import_s']} s, pages done in {r['wall_s']} s", file=sys.stderr)
     doc = {"machine": machine(), "repeats": repeats, "results": results}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    name = args.name or ("quick" if args.quick else "full")
-    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
     print(table(results))
     print(f"\nper page: benchmarks/results/{name}.json; machine: {doc['machine']}")
     return 0

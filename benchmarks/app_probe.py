@@ -1,6 +1,6 @@
 """Child process: time every page's queries and reruns under AppTest against one warehouse; print JSON.
 
-    python -m benchmarks.app_probe WAREHOUSE REPEATS
+    python -m benchmarks.app_probe WAREHOUSE REPEATS [WARM=1|0]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ STATES = {"default": {}, "selective": {"reg": "53", "status": "laureate"}}
 
 def main() -> None:
     warehouse, repeats = sys.argv[1], int(sys.argv[2])
+    measure_warm = len(sys.argv) < 4 or sys.argv[3] == "1"
     os.environ["ESS_WAREHOUSE"] = warehouse
     warnings.filterwarnings("ignore")
     import logging
@@ -66,13 +67,14 @@ def main() -> None:
                 at.run()
                 reruns.append(time.perf_counter() - t0)
                 q_times.append(spent["t"])
-                t0 = time.perf_counter()
-                at.run()
-                warm.append(time.perf_counter() - t0)
+                if measure_warm:
+                    t0 = time.perf_counter()
+                    at.run()
+                    warm.append(time.perf_counter() - t0)
             out[f"{page}/{state}"] = {"queries_ms": round(statistics.median(q_times) * 1000, 1),
                                       "n_queries": spent["n"],
                                       "rerun_ms": round(statistics.median(reruns) * 1000, 1),
-                                      "warm_rerun_ms": round(statistics.median(warm) * 1000, 1)}
+                                      "warm_rerun_ms": round(statistics.median(warm) * 1000, 1) if warm else None}
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(out))
 

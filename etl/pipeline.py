@@ -339,6 +339,7 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
     try:
         con = duckdb.connect(str(tmp), config={"preserve_insertion_order": True})
         try:
+            con.execute("SET enable_progress_bar = false")  # it writes to stdout, which the CLI reserves for its summary
             con.execute(f"SET threads = {int(os.environ.get('ESS_DUCKDB_THREADS', os.cpu_count() or 2))}")
             con.execute(f"SET memory_limit = '{os.environ.get('ESS_ETL_MEMORY', '2GB')}'")  # spills to disk beyond
             con.execute(SCHEMA.read_text(encoding="utf-8"))
