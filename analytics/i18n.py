@@ -368,3 +368,6 @@ _T.update({
                      "programmes ».", "The {k} largest programmes are shown; the others are grouped as \"Other "
                      "programmes\"."),
 })
+
+_T.update({"bu_approx": ("Quartiles approchés (plus de 200 000 budgets : estimation t-digest de DuckDB, à 1 % près).",
+                         "Approximate quartiles (more than 200,000 budgets: DuckDB's t-digest estimate, within 1 %).")})

@@ -245,13 +245,21 @@ def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.Da
         lo_eur=lambda d: 10 ** d["x0"] if log else d["x0"], hi_eur=lambda d: 10 ** d["x1"] if log else d["x1"])
 
 
+EXACT_QUANTILES = 200_000  # above this many budgets, quartiles come from a t-digest (DuckDB approx_quantile)
+
+
+def quartiles_are_approximate(f: Filters) -> bool:
+    return summary(f)["n"] - summary(f)["no_budget"] > EXACT_QUANTILES
+
+
 @_cache
 def budget_quartiles(f: Filters, group: str) -> pd.DataFrame:
+    quant = "approx_quantile" if quartiles_are_approximate(f) else "quantile_cont"
     col, top = _group_col(group)
     cte, params = _filtered(f)
     return _df(f"""{cte}{top}
         SELECT grp, n, min, q[1] AS q1, q[2] AS median, q[3] AS q3, max, total FROM (
-            SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, quantile_cont({_BUDGET}, [0.25, 0.5, 0.75]) AS q,
+            SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, {quant}({_BUDGET}, [0.25, 0.5, 0.75]) AS q,
                    max({_BUDGET}) AS max, sum({_BUDGET}) AS total
             FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1) ORDER BY median DESC""", params)
 
@@ -418,34 +426,40 @@ def project_options(f: Filters, limit: int = 500) -> pd.DataFrame:
     cte, params = _filtered(f)
     # the picker lists the projects in the table's default order (largest budgets first)
     return _df(f"{cte}, keys AS (SELECT pk FROM fp ORDER BY {_BUDGET} DESC NULLS LAST, pk LIMIT ?) "
-               f"SELECT project_id, title FROM facts WHERE pk IN (SELECT pk FROM keys) "
+               f"SELECT project_id, pk, title FROM facts WHERE pk IN (SELECT pk FROM keys) "
                f"ORDER BY {_BUDGET} DESC NULLS LAST, pk", params + [limit])
 
 
 @_cache
-def project_detail(project_id: str) -> dict[str, pd.DataFrame]:
-    p = [project_id]
+def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
+    """Everything about one project. The link tables are read by ``pk`` (they are sorted on it, so DuckDB reads
+    one row group, not the table); ``projects`` by its primary key."""
+    p, k = [project_id], [int(pk)]
+    project = _df("SELECT p.*, g.name AS programme_name FROM projects p JOIN programmes g USING (programme_id) "
+                  "WHERE project_id = ?", p)
     out = {
-        "project": _df("SELECT p.*, g.name AS programme_name FROM projects p JOIN programmes g USING (programme_id) "
-                       "WHERE project_id = ?", p),
-        "regions": _df("SELECT r.region_code, g.name FROM project_regions r JOIN regions g USING (region_code) "
-                       "WHERE project_id = ? ORDER BY 1", p),
-        "departments": _df("SELECT d.department_code, g.name FROM project_departments d JOIN departments g "
-                           "USING (department_code) WHERE project_id = ? ORDER BY 1", p),
-        "themes": _df("SELECT t.label_fr, t.label_en, pt.rule FROM project_themes pt JOIN themes t USING (theme_id) "
-                      "WHERE project_id = ? ORDER BY 1", p),
+        "project": project,
+        "regions": _df("SELECT r.region_code, g.name FROM fact_regions r JOIN regions g USING (region_code) "
+                       "WHERE pk = ? ORDER BY 1", k),
+        "departments": _df("SELECT d.department_code, g.name FROM fact_departments d JOIN departments g "
+                           "USING (department_code) WHERE pk = ? ORDER BY 1", k),
+        "themes": _df("SELECT t.label_fr, t.label_en, x.rule FROM fact_themes x JOIN themes t USING (theme_id) "
+                      "WHERE pk = ? ORDER BY 1", k),
         "partners": _df("SELECT name FROM partners WHERE project_id = ? ORDER BY position", p),
-        "cofinancers": _df("SELECT name FROM cofinancers WHERE project_id = ? ORDER BY position", p),
+        "cofinancers": _df("SELECT name FROM fact_cofinancers WHERE pk = ? ORDER BY name", k),
         "key_figures": _df("SELECT text, amount_eur, source_line FROM key_figures WHERE project_id = ? "
                            "ORDER BY position", p),
         "sources": _df("SELECT field, raw_value, source_line FROM field_sources WHERE project_id = ? "
                        "ORDER BY source_line, field", p),
-        "issues": _df("SELECT rule, severity, message, \"values\", source_line FROM quality_issues "
-                      "WHERE project_id = ? ORDER BY severity, rule", p),
-        "excerpt": _df("SELECT s.line_no, s.text FROM source_lines s JOIN projects p USING (source_file) "
-                       "WHERE p.project_id = ? AND s.line_no BETWEEN p.source_line_start AND p.source_line_end "
-                       "ORDER BY s.line_no", p),
+        "issues": _df("SELECT rule, severity, message, \"values\", source_line FROM fact_issues "
+                      "WHERE pk = ? ORDER BY severity, rule", k),
+        "excerpt": pd.DataFrame(columns=["line_no", "text"]),
     }
+    if not project.empty:
+        row = project.iloc[0]
+        out["excerpt"] = _df("SELECT line_no, text FROM source_lines WHERE source_file = ? AND line_no BETWEEN ? AND ? "
+                             "ORDER BY line_no", [row["source_file"], int(row["source_line_start"]),
+                                                  int(row["source_line_end"])])
     return out
 
 

@@ -24,14 +24,22 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
+PEAK = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) // 1024"
 ETL_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from etl.pipeline import build
 t = time.perf_counter()
 r = build([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), skip_invalid_rows=True)
-print(json.dumps({"seconds": time.perf_counter() - t, "projects": r.n_projects,
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+print(json.dumps({"seconds": time.perf_counter() - t, "projects": r.n_projects, "peak_rss_mb": PEAK}))
+""".replace("PEAK", PEAK)
+BARE_CHILD = """
+import duckdb, json, sys, time
+con = duckdb.connect(sys.argv[1])
+t = time.perf_counter()
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true)", [sys.argv[2]])
+con.execute("CHECKPOINT")
+print(json.dumps({"seconds": time.perf_counter() - t}))
 """
 
 
@@ -46,16 +54,14 @@ def machine() -> dict:
 
 
 def bare_read_csv(csv: Path, work: Path) -> float:
+    """DuckDB's read_csv of the same file into an on-disk table, in a child process like the import."""
     db = work / "bare.duckdb"
     db.unlink(missing_ok=True)
-    con = duckdb.connect(str(db))
-    t = time.perf_counter()
-    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim = ';', header = true)", [str(csv)])
-    con.execute("CHECKPOINT")
-    elapsed = time.perf_counter() - t
-    con.close()
+    out = subprocess.run([sys.executable, "-c", BARE_CHILD, str(db), str(csv)], capture_output=True, text=True)
     db.unlink(missing_ok=True)
-    return elapsed
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
 
 
 def run_size(rows: int, work: Path, repeats: int, warm: bool = True) -> dict:

@@ -417,7 +417,7 @@ def build_facts(con: duckdb.DuckDBPyConnection) -> None:
     # aggregate them without a join (a join of millions of rows is what made a page slow).
     carried = ("f.programme_id, f.programme_name, f.status, f.budget_eur, f.total_budget_eur, f.fse_amount_eur, "
                "f.grant_amount_eur, f.year_from, f.year_to, f.n_regions, f.n_departments")
-    for table, col in (("regions", "region_code"), ("departments", "department_code"), ("themes", "theme_id")):
+    for table, col in (("regions", "region_code"), ("departments", "department_code"), ("themes", "theme_id, x.rule")):
         con.execute(f"CREATE TABLE fact_{table} AS SELECT f.pk, x.{col}, {carried} FROM project_{table} x "
                     f"JOIN facts f USING (project_id) ORDER BY f.pk")
     con.execute(f"CREATE TABLE fact_cofinancers AS SELECT DISTINCT f.pk, c.name, {carried} FROM cofinancers c "
@@ -427,7 +427,7 @@ def build_facts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE TABLE fact_issues AS
         SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.message,
                q."values", q.source_file, q.source_line, {carried}
-        FROM quality_issues q LEFT JOIN facts f USING (project_id) ORDER BY q.issue_id""")
+        FROM quality_issues q LEFT JOIN facts f USING (project_id) ORDER BY f.pk NULLS FIRST, q.issue_id""")
 
 
 def verify_keys(con: duckdb.DuckDBPyConnection) -> None:

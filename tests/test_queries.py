@@ -90,7 +90,9 @@ def test_projects_page_is_paged_and_sorted():
 
 
 def test_project_detail_has_sources_and_excerpt():
-    d = Q.project_detail("fse-2020-2021-202004086")
+    opts = Q.project_options(Filters(search="monnaie locale"))
+    pk = int(opts.set_index("project_id").loc["fse-2020-2021-202004086", "pk"])
+    d = Q.project_detail("fse-2020-2021-202004086", pk)
     assert d["project"]["total_budget_eur"].iloc[0] == 61523
     assert set(d["issues"]["rule"]) == {"fse_exceeds_budget", "rate_mismatch"}
     src = d["sources"].set_index("field")

@@ -31,6 +31,8 @@ def page():
     with right:
         quart = Q.budget_quartiles(f, group)
         ui.chart(charts.budget_box(quart, log, lg, label), quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
+        if Q.quartiles_are_approximate(f):
+            st.caption(t("bu_approx", lg))
     if group == "programme" and (hist["grp"] == Q.OTHERS).any():
         st.caption(t("grouped_note", lg, k=Q.TOP_GROUPS))
 

@@ -14,8 +14,8 @@ SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "ye
          "status": "status"}
 
 
-def _detail(pid: str, lg: str) -> None:
-    d = Q.project_detail(pid)
+def _detail(pid: str, pk: int, lg: str) -> None:
+    d = Q.project_detail(pid, pk)
     if d["project"].empty:
         return
     p = d["project"].iloc[0]
@@ -99,7 +99,7 @@ def page():
     titles = dict(zip(opts["project_id"], opts["title"]))
     pid = st.selectbox(t("pr_pick", lg), list(titles), format_func=lambda k: titles[k][:110], key="pr_pick")
     if pid:
-        _detail(pid, lg)
+        _detail(pid, int(opts.set_index("project_id").loc[pid, "pk"]), lg)
 
 
 ui.run(page)
