@@ -1,8 +1,8 @@
 """Projects: the filtered projects, sortable and paged, and every field of one with where it came from."""
 
 import math
-from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from analytics import queries as Q
@@ -25,7 +25,7 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         (t("programme", lg), p["programme_name"]), (t("status", lg), ui.status_label(p["status"])),
         (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
         (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"
-         if isinstance(p["start_date"], date) or isinstance(p["end_date"], date) else "–"),
+         if pd.notna(p["start_date"]) or pd.notna(p["end_date"]) else "–"),
         (t("total_budget", lg), fmt_eur(p["total_budget_eur"], lg)
          + (f" ({t('kind_' + p['budget_kind'], lg)})" if p["budget_kind"] else "")),
         (t("fse_amount", lg), fmt_eur(p["fse_amount_eur"], lg)),
