@@ -162,10 +162,6 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, 
         report.skipped.append((path.name, f"{st.n_rejected_rows} row(s) rejected (see quality issues)"))
 
 
-def _dec(v):
-    return None if v is None else Decimal(v)
-
-
 def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
     gz = geo.gazetteer()
     theme_list, _ = themes.taxonomy()
