@@ -137,10 +137,11 @@ def themes() -> pd.DataFrame:
 
 @_cache
 def ranges() -> dict:
-    row = _df("SELECT count(*) AS n, max(budget_eur) AS bmax, min(year_from) AS y0, max(year_to) AS y1 "
-              "FROM facts").iloc[0]
+    row = _df("SELECT count(*) AS n, max(budget_eur) AS bmax, min(budget_eur) FILTER (WHERE budget_eur > 0) AS bmin, "
+              "min(year_from) AS y0, max(year_to) AS y1 FROM facts").iloc[0]
     built = _df("SELECT value FROM build_info WHERE key = 'built_at'")
-    return {"n": int(row["n"]), "budget_max": float(row["bmax"] or 0), "year_min": int(row["y0"]),
+    return {"n": int(row["n"]), "budget_max": float(row["bmax"] or 0), "budget_min": float(row["bmin"] or 0),
+            "year_min": int(row["y0"]),
             "year_max": int(row["y1"]), "built_at": built["value"].iloc[0] if len(built) else None}
 
 
@@ -231,18 +232,25 @@ def _group_col(group: str) -> tuple[str, str]:
 
 @_cache
 def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.DataFrame:
-    """Counts per budget band and group, binned in SQL (equal width on a linear or log10 scale)."""
+    """Counts per budget band and group, binned in SQL in one pass. The bands span the whole portfolio's budgets
+    (equal width on a linear or log10 scale), so they stay the same from one filter to another."""
+    import math
+
+    rng = ranges()
+    lo, hi = rng["budget_min"], rng["budget_max"]
+    if not lo or not hi:
+        return pd.DataFrame(columns=["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"])
+    lo, hi = (math.log10(lo), math.log10(hi)) if log else (0.0, hi)
+    width = max((hi - lo) / bins, 1e-9)
     col, top = _group_col(group)
     cte, params = _filtered(f)
     x = f"log10({_BUDGET})" if log else _BUDGET
-    return _df(f"""{cte}{top},
-        b AS (SELECT {col} AS grp, {x} AS x FROM fp WHERE {_BUDGET} > 0),
-        r AS (SELECT min(x) AS lo, max(x) AS hi FROM b),
-        w AS (SELECT lo, greatest((hi - lo) / ?, 1e-9) AS width FROM r),
-        k AS (SELECT grp, least(floor((x - lo) / width), ? - 1) AS bin, lo, width FROM b, w)
-        SELECT grp, bin, count(*) AS n, lo + bin * width AS x0, lo + (bin + 1) * width AS x1
-        FROM k GROUP BY grp, bin, lo, width ORDER BY bin, grp""", params + [bins, bins]).assign(
-        lo_eur=lambda d: 10 ** d["x0"] if log else d["x0"], hi_eur=lambda d: 10 ** d["x1"] if log else d["x1"])
+    d = _df(f"""{cte}{top}
+        SELECT {col} AS grp, least(greatest(floor(({x} - ?) / ?), 0), ? - 1)::INTEGER AS bin, count(*) AS n
+        FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + [lo, width, bins])
+    d["x0"], d["x1"] = lo + d["bin"] * width, lo + (d["bin"] + 1) * width
+    d["lo_eur"], d["hi_eur"] = (10 ** d["x0"], 10 ** d["x1"]) if log else (d["x0"], d["x1"])
+    return d
 
 
 EXACT_QUANTILES = 200_000  # above this many budgets, quartiles come from a t-digest (DuckDB approx_quantile)
