@@ -38,12 +38,12 @@ _PREFIXES = [
 _SUFFIXES = ["et alentours", "et environs", "metropole", "agglomeration", "communaute"]
 # Kinds of name and how much a mention in free text weighs.
 _WEIGHTS = {"department": 3, "epci": 3, "alias": 2, "region": 2, "commune_large": 2, "dep_code": 2, "commune": 1}
-_STOP_COMMUNES = {  # commune names that are ordinary words in these documents
-    "avenir", "union", "gare", "ensemble", "centre", "nord", "sud", "est", "ouest", "france", "paris musiques",
-    "val", "mont", "saint", "sainte", "la", "le", "les", "eu", "y", "bio", "ville", "port", "plaine", "mer",
-    "lieu", "lacs", "ferrieres", "villages", "bourg", "marche", "chateau", "moulin", "fontaine",
-    "monts", "ligne", "francois", "robert", "blanc", "montagne", "orange", "mene", "entre deux", "crau", "reunion",
-}
+def _stopwords() -> set[str]:
+    """Commune names that are also ordinary words ('avenir', 'union', 'orange'…): never read as places in free
+    text. A reviewed list, data/reference/place_stopwords.csv."""
+    return {fold(r["word"]) for r in _read("place_stopwords.csv")}
+
+
 
 
 @dataclass
@@ -117,6 +117,7 @@ class Gazetteer:
             if p["commune_code"] in self.communes:
                 self.postcodes[p["postcode"]].append(p["commune_code"])
         self.max_tokens = 8
+        self.stopwords = _stopwords()
 
     # -- exact lookups ---------------------------------------------------------------------------
     def lookup(self, text: str) -> _Place | None:
@@ -166,12 +167,12 @@ class Gazetteer:
             hit = None
             for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
                 phrase = " ".join(tokens[i:i + n])
-                if n == 1 and (len(phrase) < 4 or phrase in _STOP_COMMUNES):
+                if n == 1 and (len(phrase) < 4 or phrase in self.stopwords):
                     continue
                 place = self.lookup(phrase)
                 if place is None:
                     continue
-                if place.kind == "commune" and (phrase in _STOP_COMMUNES or place.population < (2000 if n > 1 else 5000)):
+                if place.kind == "commune" and (phrase in self.stopwords or place.population < (2000 if n > 1 else 5000)):
                     continue
                 hit = (phrase, place, n)
                 break

@@ -143,14 +143,21 @@ def parse(text: str, source_file: str) -> ParsedDocument:
             if region:
                 proj.location_hints.append(LocationHint(region, "programme", n))
             doc.projects.append(proj)
-    # The study.
+    # The study: "# Restitution de l'étude-action du <author>" then "## <title>"; "Etude de N dynamiques".
+    head_i = next((i for i, (_, t) in enumerate(lines) if re.match(r"^#\s.*[ée]tude-action", t, re.IGNORECASE)), None)
+    author, title = None, None
+    if head_i is not None:
+        am = re.search(r"[ée]tude-action\s+(?:du|de la|de l['’]|des|de)\s*(.+)$", strip_md(lines[head_i][1].lstrip("# ")),
+                       re.IGNORECASE)
+        author = am.group(1).strip() if am else None
+        title = next((strip_md(t.lstrip("# ")) for _, t in lines[head_i + 1: head_i + 6] if t.startswith("## ")), None)
     for n, t in lines:
         m = re.search(r"[ÉE]tude de \**(\d+)\** dynamiques", t, re.IGNORECASE)
         if m:
-            year_m = re.search(r"^\s*(\d{4})\s*$", text[: text.find(t)].split("Étude-action")[-1], re.M)
-            prog = Programme(key=f"etude-{slug(t, 12)}-{n}", name="Étude-action « Dynamiques collectives de "
-                             "transitions dans les territoires » (Labo de l'ESS)", funder="Le Labo de l'ESS",
-                             kind="study", year=int(year_m.group(1)) if year_m else None, line_start=n, line_end=n)
+            years = [int(y) for y in re.findall(r"^\s*((?:19|20)\d{2})\s*$", text[: text.find(t)], re.M)]
+            name = "Étude-action" + (f" « {title} »" if title else "") + (f" ({author})" if author else "")
+            prog = Programme(key=f"etude-{slug(title or t, 24)}", name=name, funder=author, kind="study",
+                             year=years[-1] if years else None, line_start=n, line_end=n)
             prog.supported = int(m.group(1))
             prog.sources["supported"] = Source(t.strip(), n)
             doc.programmes.append(prog)
