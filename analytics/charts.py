@@ -34,12 +34,6 @@ def _eur_axis(lang: str) -> dict:
     return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "", "tickprefix": "" if lang == "fr" else "€"}
 
 
-def empty_figure(message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 14})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
 
 
 # -- overview -----------------------------------------------------------------------------------------------

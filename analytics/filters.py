@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 STATUSES = ("funded", "laureate", "eligible", "example", "experimentation", "initiative", "supported")
 
@@ -108,9 +108,6 @@ class Filters:
         if kw["statuses"]:
             kw["statuses"] = tuple(s for s in kw["statuses"] if s in STATUSES)
         return cls(**kw)
-
-    def with_(self, **kw) -> Filters:
-        return replace(self, **kw)
 
 
 def _strip(s: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 LANGS = ("fr", "en")
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
@@ -277,12 +276,6 @@ def fmt_date(v, lang: str = "fr") -> str:
     return v.strftime("%d/%m/%Y") if lang == "fr" else v.isoformat()
 
 
-def fmt_value(v, lang: str = "fr"):
-    if isinstance(v, Decimal):
-        return fmt_eur(v, lang)
-    if isinstance(v, date):
-        return fmt_date(v, lang)
-    return "–" if v is None else v
 
 
 def date_format(lang: str) -> str:

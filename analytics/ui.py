@@ -121,11 +121,6 @@ def data_date() -> str:
     return t("data_date", lang(), d=fmt_date(built, lang())) if built else ""
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV of exactly what is shown: filters and data date on top, formula-like cells neutralised."""
-    return exports.csv_bytes(df, t("filtered_by", lang(), desc=describe(filters(), lang())), data_date(), lang())
-
-
 def downloads(df: pd.DataFrame, key: str) -> None:
     """CSV and XLSX of a table; files are made only when the user clicks."""
     lg, desc, when = lang(), t("filtered_by", lang(), desc=describe(filters(), lang())), data_date()

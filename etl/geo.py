@@ -74,9 +74,7 @@ def _read(name: str) -> list[dict]:
 class Gazetteer:
     """Names of French places folded for matching, loaded once from data/reference."""
 
-    def __init__(self, ref_dir: Path = REF_DIR):
-        global REF_DIR
-        REF_DIR = ref_dir
+    def __init__(self):
         self.regions = {r["region_code"]: r["name"] for r in _read("regions.csv")}
         deps = _read("departments.csv")
         self.departments = {d["department_code"]: d["name"] for d in deps}
@@ -220,7 +218,6 @@ def complete(gz: Gazetteer, p: Placement) -> Placement:
 
 
 def _split_parts(text: str) -> list[str]:
-    text = re.sub(r"^[^:]{0,60}:\s*", lambda m: m.group(0) if "," in m.group(0) else m.group(0), text)
     parts = re.split(r",|;|/|\s+et\s+|\s+&\s+|\s*:\s*", text)
     return [p.strip(" .()") for p in parts if p.strip(" .()")]
 

@@ -103,3 +103,6 @@ class ParsedDocument:
     programmes: list[Programme] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
     issues: list[tuple[str | None, Issue]] = field(default_factory=list)  # (record key or None, issue)
+    text: str = ""      # set when read from a file: kept line by line in source_lines
+    sha256: str = ""
+    n_lines: int = 0

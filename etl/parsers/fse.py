@@ -234,14 +234,15 @@ def parse(text: str, source_file: str) -> ParsedDocument:
                 proj.issues.append(Issue("actions_count_mismatch", "info",
                                          f"sheet announces {m.group(1)} actions but lists {bullets}",
                                          f"{m.group(1)} vs {bullets}", "n_actions"))
-        for field_name, label in (("fse_code", "FSE code"), ("total_budget_eur", "total budget"),
-                                  ("fse_amount_eur", "FSE amount"), ("location_raw", "location"),
-                                  ("start_date", "start date")):
-            if getattr(proj, field_name) is None and not any(i.field.startswith(field_name.split("_")[0])
-                                                              for i in proj.issues):
-                proj.issues.append(Issue(f"missing_{field_name.split('_')[0] if field_name != 'fse_amount_eur' else 'amount'}"
-                                         if field_name not in ("total_budget_eur", "fse_amount_eur") else "missing_amount",
-                                         "error", f"no {label} on the sheet", "", field_name))
+        # a field the sheet does not give at all (an unreadable one was reported above)
+        for field_name, rule, label in (("fse_code", "missing_fse", "FSE code"),
+                                        ("total_budget_eur", "missing_amount", "total budget"),
+                                        ("fse_amount_eur", "missing_amount", "FSE amount"),
+                                        ("location_raw", "missing_location", "location"),
+                                        ("start_date", "missing_start", "start date")):
+            reported = any(i.field.startswith(field_name.split("_")[0]) for i in proj.issues)
+            if getattr(proj, field_name) is None and not reported:
+                proj.issues.append(Issue(rule, "error", f"no {label} on the sheet", "", field_name))
         proj.key = f"{prog_key}-{proj.fse_code}" if proj.fse_code else f"{prog_key}-{key_slug(proj.title)}"
         doc.projects.append(proj)
     prog.line_end = lines[-1][0] if lines else None

@@ -31,7 +31,6 @@ _LAUREATES_RE = re.compile(r"^\s*LES (\d+) LAURÉATS\s*$")
 _ELIGIBLE_RE = re.compile(r"^\s*LES (\d+) PROJETS ÉLIGIBLES\s*$", re.IGNORECASE)
 _SECTION = {"le projet": "project", "partenaires": "partners", "coordinateur du projet": "coordinator",
             "subvention": "grant", "subvention demandee": "grant_requested", "contact": "contact"}
-_REGION_WORDS = None  # filled lazily from the reference regions when available
 
 
 def detect(text: str) -> bool:
