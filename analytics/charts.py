@@ -30,6 +30,11 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figu
     return fig
 
 
+def _eur_hover(var: str, lang: str) -> str:
+    """A euro amount in a hover label, formatted by Plotly with the layout's separators (no Python per point)."""
+    return f"%{{{var}:,.0f}} €" if lang == "fr" else f"€%{{{var}:,.0f}}"
+
+
 def _eur_axis(lang: str) -> dict:
     return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "", "tickprefix": "" if lang == "fr" else "€"}
 
@@ -123,11 +128,9 @@ def grant_vs_budget(df: pd.DataFrame, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=sub["total_budget_eur"], y=sub["grant_amount_eur"], mode="markers", name=f"{t('grant', lang)} {name}",
             marker={"size": 11, "color": PALETTE[i], "symbol": ["circle", "diamond"][i % 2]},
-            customdata=list(zip(sub["title"], [fmt_eur(v, lang) for v in sub["grant_amount_eur"]],
-                                [fmt_eur(v, lang) for v in sub["total_budget_eur"]],
-                                [f"{v:.0%}" for v in sub["grant_share"]])),
-            hovertemplate="%{customdata[0]}<br>" + t("grant", lang) + " %{customdata[1]}<br>"
-                          + t("budget", lang) + " %{customdata[2]} (%{customdata[3]})<extra></extra>"))
+            hovertext=sub["title"].to_numpy(), customdata=sub["grant_share"].astype(float).to_numpy(),
+            hovertemplate="%{hovertext}<br>" + t("grant", lang) + " " + _eur_hover("y", lang) + "<br>"
+                          + t("budget", lang) + " " + _eur_hover("x", lang) + " (%{customdata:.0%})<extra></extra>"))
     fig = _layout(fig, t("bu_grant_vs_budget", lang), lang)
     fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang))
     fig.update_yaxes(title=t("grant", lang) + " (€)", **_eur_axis(lang))
@@ -149,10 +152,9 @@ def fse_scatter(df: pd.DataFrame, lang: str) -> go.Figure:
             marker={"size": 14 if flagged else 10, "color": FLAG if flagged else OK,
                     "symbol": "x" if flagged else "circle"},
             text=[s[:30] for s in sub["title"]] if flagged else None, textposition="top center",
-            customdata=list(zip(sub["title"], [fmt_eur(v, lang) for v in sub["fse_amount_eur"]],
-                                [fmt_eur(v, lang) for v in sub["total_budget_eur"]], sub["flags"])),
-            hovertemplate="%{customdata[0]}<br>FSE %{customdata[1]} / %{customdata[2]}<br>%{customdata[3]}"
-                          "<extra></extra>"))
+            hovertext=sub["title"].to_numpy(), customdata=sub["flags"].to_numpy(),
+            hovertemplate="%{hovertext}<br>FSE " + _eur_hover("y", lang) + " / " + _eur_hover("x", lang)
+                          + "<br>%{customdata}<extra></extra>"))
     fig = _layout(fig, t("fse_scatter", lang), lang)
     fig.update_xaxes(title=t("total_budget", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))
     fig.update_yaxes(title=t("fse_amount", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))

@@ -11,6 +11,11 @@ _URL = {"programmes": "prog", "statuses": "status", "regions": "reg", "departmen
         "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q"}
 
 
+# Regions and themes are filtered on the read side's bit masks (etl.pipeline.build_facts): mask column, dimension,
+# bit number. Departments on their link table.
+_MASKS = {"regions": ("region_mask", "dim_regions", "region_no"), "themes": ("theme_mask", "dim_themes", "theme_no")}
+
+
 @dataclass(frozen=True)
 class Filters:
     programmes: tuple[str, ...] = ()
@@ -39,7 +44,11 @@ class Filters:
             if not values:
                 return
             marks = ", ".join("?" * len(values))
-            if table:  # a link table: the project has at least one of the values
+            if table in _MASKS:  # region or theme: the project's bit mask has the bit of at least one of the values
+                mask, dim, no = _MASKS[table]
+                conds.append(f"({alias}.{mask} & (SELECT bit_or(1::BIGINT << {no}) FROM {dim} "
+                             f"WHERE {column} IN ({marks}))) <> 0")
+            elif table:  # a link table: the project has at least one of the values
                 conds.append(f"{alias}.pk IN (SELECT pk FROM {table} WHERE {column} IN ({marks}))")
             else:
                 conds.append(f"{alias}.{column} IN ({marks})")
@@ -47,9 +56,9 @@ class Filters:
 
         is_in("programme_id", self.programmes)
         is_in("status", self.statuses)
-        is_in("region_code", self.regions, "fact_regions")
+        is_in("region_code", self.regions, "regions")
         is_in("department_code", self.departments, "fact_departments")
-        is_in("theme_id", self.themes, "fact_themes")
+        is_in("theme_id", self.themes, "themes")
         if self.budget_min is not None:
             conds.append(f"{alias}.budget_eur >= ?")
             params.append(self.budget_min)

@@ -362,5 +362,7 @@ _T.update({
                      "programmes\"."),
 })
 
-_T.update({"bu_approx": ("Quartiles approchés (plus de 200 000 budgets : estimation t-digest de DuckDB, à 1 % près).",
-                         "Approximate quartiles (more than 200,000 budgets: DuckDB's t-digest estimate, within 1 %).")})
+_T.update({"bu_approx": ("Quartiles approchés : au-delà de 200 000 budgets, ils sont lus dans {bands} tranches logarithmiques "
+                         "des budgets, à {err} près. Effectifs, minimum, maximum et total restent exacts.",
+                         "Approximate quartiles: above 200,000 budgets they are read from {bands} log-scale bands of the "
+                         "budgets, within {err}. Counts, minimum, maximum and total stay exact.")})

@@ -115,9 +115,7 @@ _cache = st.cache_data(show_spinner=False, max_entries=512)
 # -- reference lists ---------------------------------------------------------------------------------------
 @_cache
 def programmes() -> pd.DataFrame:
-    return _df("SELECT g.programme_id, g.name, g.kind, g.year, g.funder, coalesce(n.n, 0) AS n_projects "
-               "FROM programmes g LEFT JOIN (SELECT programme_id, count(*) AS n FROM facts GROUP BY 1) n "
-               "USING (programme_id) ORDER BY g.year NULLS LAST, g.name")
+    return _df("SELECT programme_id, prog_no, name, kind, year, funder, n_projects FROM dim_programmes ORDER BY prog_no")
 
 
 @_cache
@@ -137,12 +135,14 @@ def themes() -> pd.DataFrame:
 
 @_cache
 def ranges() -> dict:
-    row = _df("SELECT count(*) AS n, max(budget_eur) AS bmax, min(budget_eur) FILTER (WHERE budget_eur > 0) AS bmin, "
-              "min(year_from) AS y0, max(year_to) AS y1 FROM facts").iloc[0]
-    built = _df("SELECT value FROM build_info WHERE key = 'built_at'")
-    return {"n": int(row["n"]), "budget_max": float(row["bmax"] or 0), "budget_min": float(row["bmin"] or 0),
-            "year_min": int(row["y0"]),
-            "year_max": int(row["y1"]), "built_at": built["value"].iloc[0] if len(built) else None}
+    """Portfolio-wide figures, computed by the build (build_info)."""
+    info = dict(_df("SELECT key, value FROM build_info").itertuples(index=False))
+    year = int((info.get("built_at") or "2000")[:4])
+    return {"n": int(info["n_projects"]), "budget_max": float(info["budget_max"]), "budget_min": float(info["budget_min"]),
+            "year_min": int(info["year_min"] or year), "year_max": int(info["year_max"] or year),
+            "built_at": info.get("built_at"),
+            "band_lo": float(info["budget_band_lo"]), "band_width": float(info["budget_band_width"]),
+            "bands": int(info["budget_bands"])}
 
 
 # -- counts and key figures ---------------------------------------------------------------------------------
@@ -157,9 +157,6 @@ def summary(f: Filters) -> dict:
 @_cache
 def kpis(f: Filters) -> dict:
     cte, params = _filtered(f)
-    link, lparams = _link(f, "fact_regions")
-    regions_sql = f"SELECT count(DISTINCT x.region_code) {link}"
-    params = params + lparams
     row = _df(f"""{cte}
         SELECT count(*) AS projects,
                sum(total_budget_eur) AS total_budget,
@@ -169,7 +166,7 @@ def kpis(f: Filters) -> dict:
                sum(grant_amount_eur) AS grants,
                count(*) FILTER (WHERE grant_amount_eur IS NOT NULL) AS n_grants,
                count(*) FILTER (WHERE fse_amount_eur IS NOT NULL) AS n_fse,
-               ({regions_sql}) AS regions_covered,
+               coalesce(bit_count(bit_or(region_mask)), 0) AS regions_covered,
                count(*) FILTER (WHERE scope = 'national') AS n_national,
                count(*) FILTER (WHERE scope = 'multi-region') AS n_multi,
                count(*) FILTER (WHERE scope IS NULL) AS n_unplaced
@@ -209,11 +206,11 @@ def envelope_reconciliation(f: Filters) -> pd.DataFrame:
 @_cache
 def by_programme_status(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"""{cte}, g AS (SELECT programme_name, status, count(*) AS n FROM fp GROUP BY ALL),
-        top AS (SELECT programme_name FROM g GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT ?)
-        SELECT CASE WHEN programme_name IN (SELECT programme_name FROM top) THEN programme_name ELSE ? END AS programme,
-               status, sum(n)::BIGINT AS n FROM g GROUP BY ALL ORDER BY max(n) DESC, 1, 2""",
-               params + [TOP_GROUPS * 2, OTHERS])
+    return _df(f"""{cte}, g AS (SELECT prog_no, status, count(*) AS n FROM fp GROUP BY ALL),
+        top AS (SELECT prog_no FROM g GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT ?)
+        SELECT CASE WHEN g.prog_no IN (SELECT prog_no FROM top) THEN d.name ELSE ? END AS programme,
+               status, sum(n)::BIGINT AS n FROM g JOIN dim_programmes d USING (prog_no)
+        GROUP BY ALL ORDER BY max(n) DESC, 1, 2""", params + [TOP_GROUPS * 2, OTHERS])
 
 
 # -- budgets ------------------------------------------------------------------------------------------------
@@ -221,64 +218,134 @@ _BUDGET = "budget_eur"
 OTHERS = "…"  # the group of the smaller programmes (labelled by the page)
 
 
-def _group_col(group: str) -> tuple[str, str]:
-    """The grouping column, and a CTE keeping the TOP_GROUPS largest programmes (the rest become OTHERS)."""
+@_cache
+def top_programmes(f: Filters) -> tuple[int, ...]:
+    """The TOP_GROUPS programmes with the most budgets in the selection (their ``prog_no``)."""
+    cte, params = _filtered(f)
+    d = _df(f"{cte} SELECT prog_no FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ?",
+            params + [TOP_GROUPS])
+    return tuple(int(x) for x in d["prog_no"])
+
+
+def _group_col(f: Filters, group: str) -> tuple[str, list]:
+    """The grouping column (status, or the programme number with -1 for the smaller programmes) and its parameters."""
     if group != "programme":
-        return "status", ""
-    return ("CASE WHEN programme_id IN (SELECT programme_id FROM top) THEN programme_name ELSE '" + OTHERS + "' END",
-            f", top AS (SELECT programme_id FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 "
-            f"LIMIT {TOP_GROUPS})")
+        return "status", []
+    top = top_programmes(f)
+    if not top:
+        return "-1", []
+    return f"CASE WHEN prog_no IN ({', '.join('?' * len(top))}) THEN prog_no ELSE -1 END", list(top)
+
+
+def _group_names(d: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Programme numbers back to names (the smaller programmes are OTHERS)."""
+    if group == "programme" and len(d):
+        names = dict(zip(programmes()["prog_no"], programmes()["name"]))
+        d["grp"] = [names.get(int(g), OTHERS) if int(g) >= 0 else OTHERS for g in d["grp"]]
+    return d
+
+
+@_cache
+def budget_bands(f: Filters, group: str) -> pd.DataFrame:
+    """Per group and fine log10 band (``facts.budget_band``; -1 holds the zero budgets): count, total, min and max.
+    One grouped pass on small integers, from which the histogram and the quartiles are drawn."""
+    col, gparams = _group_col(f, group)
+    cte, params = _filtered(f)
+    return _df(f"""{cte} SELECT {col} AS grp, budget_band AS band, count(*) AS n, sum({_BUDGET}) AS total,
+                         min({_BUDGET}) AS min, max({_BUDGET}) AS max
+                  FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params + gparams)
 
 
 @_cache
 def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.DataFrame:
-    """Counts per budget band and group, binned in SQL in one pass. The bands span the whole portfolio's budgets
-    (equal width on a linear or log10 scale), so they stay the same from one filter to another."""
-    import math
-
+    """Counts per budget band and group. The bands span the whole portfolio's budgets (equal width on a log10 or
+    linear scale), so they stay the same from one filter to another. On the log scale they are merged from the
+    build's fine bands; on the linear scale they are computed in SQL in one pass."""
     rng = ranges()
     lo, hi = rng["budget_min"], rng["budget_max"]
     if not lo or not hi:
         return pd.DataFrame(columns=["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"])
-    lo, hi = (math.log10(lo), math.log10(hi)) if log else (0.0, hi)
-    width = max((hi - lo) / bins, 1e-9)
-    col, top = _group_col(group)
-    cte, params = _filtered(f)
-    x = f"log10({_BUDGET})" if log else _BUDGET
-    d = _df(f"""{cte}{top}
-        SELECT {col} AS grp, least(greatest(floor(({x} - ?) / ?), 0), ? - 1)::INTEGER AS bin, count(*) AS n
-        FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + [lo, width, bins])
+    if log and rng["bands"] % bins == 0:
+        per = rng["bands"] // bins
+        b = budget_bands(f, group)
+        b = b[b["band"] >= 0]
+        d = b.assign(bin=b["band"] // per).groupby(["grp", "bin"], as_index=False)["n"].sum().sort_values(["bin", "grp"])
+        lo, width = rng["band_lo"], rng["band_width"] * per
+    else:
+        import math
+
+        lo, hi = (math.log10(lo), math.log10(hi)) if log else (0.0, hi)
+        width = max((hi - lo) / bins, 1e-9)
+        col, gparams = _group_col(f, group)
+        cte, params = _filtered(f)
+        x = f"log10({_BUDGET})" if log else _BUDGET
+        d = _df(f"""{cte}
+            SELECT {col} AS grp, least(greatest(floor(({x} - ?) / ?), 0), ? - 1)::INTEGER AS bin, count(*) AS n
+            FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + gparams + [lo, width, bins])
+    d = _group_names(d.reset_index(drop=True), group)
+    d["bin"] = d["bin"].astype(int)
     d["x0"], d["x1"] = lo + d["bin"] * width, lo + (d["bin"] + 1) * width
     d["lo_eur"], d["hi_eur"] = (10 ** d["x0"], 10 ** d["x1"]) if log else (d["x0"], d["x1"])
-    return d
+    return d[["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"]]
 
 
-EXACT_QUANTILES = 200_000  # above this many budgets, quartiles come from a t-digest (DuckDB approx_quantile)
+EXACT_QUANTILES = 200_000  # above this many budgets, quartiles are read from the fine log bands (within 0.6 %)
 
 
 def quartiles_are_approximate(f: Filters) -> bool:
     return summary(f)["n"] - summary(f)["no_budget"] > EXACT_QUANTILES
 
 
+def band_error() -> float:
+    """The largest relative error of a quartile read from the fine bands: the ratio of a band's bounds, minus one."""
+    return 10 ** ranges()["band_width"] - 1
+
+
+def _band_quantile(b: pd.DataFrame, q: float, lo: float, width: float) -> float:
+    """Quantile ``q`` (continuous, like quantile_cont) of the budgets counted in bands ``b`` (sorted): the rank is
+    found exactly, the value interpolated on the log scale inside its band and kept within the group's min and max."""
+    n = int(b["n"].sum())
+    rank = q * (n - 1)
+    before = 0
+    for band, count, vmin, vmax in b[["band", "n", "min", "max"]].itertuples(index=False):
+        if rank < before + count:
+            if band < 0:
+                return 0.0
+            frac = (rank - before + 0.5) / count
+            v = 10 ** (lo + (band + frac) * width)
+            return float(min(max(v, float(vmin)), float(vmax)))
+        before += count
+    return float(b["max"].iloc[-1])
+
+
 @_cache
 def budget_quartiles(f: Filters, group: str) -> pd.DataFrame:
-    quant = "approx_quantile" if quartiles_are_approximate(f) else "quantile_cont"
-    col, top = _group_col(group)
-    cte, params = _filtered(f)
-    return _df(f"""{cte}{top}
-        SELECT grp, n, min, q[1] AS q1, q[2] AS median, q[3] AS q3, max, total FROM (
-            SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min, {quant}({_BUDGET}, [0.25, 0.5, 0.75]) AS q,
-                   max({_BUDGET}) AS max, sum({_BUDGET}) AS total
-            FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1) ORDER BY median DESC""", params)
+    cols = ["grp", "n", "min", "q1", "median", "q3", "max", "total"]
+    if not quartiles_are_approximate(f):
+        col, gparams = _group_col(f, group)
+        cte, params = _filtered(f)
+        d = _df(f"""{cte}
+            SELECT grp, n, min, q[1] AS q1, q[2] AS median, q[3] AS q3, max, total FROM (
+                SELECT {col} AS grp, count(*) AS n, min({_BUDGET}) AS min,
+                       quantile_cont({_BUDGET}, [0.25, 0.5, 0.75]) AS q, max({_BUDGET}) AS max, sum({_BUDGET}) AS total
+                FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1) ORDER BY median DESC""", params + gparams)
+        return _group_names(d, group)[cols]
+    rng, rows = ranges(), []
+    for grp, b in budget_bands(f, group).groupby("grp", sort=False):
+        b = b.sort_values("band")
+        qs = [_band_quantile(b, q, rng["band_lo"], rng["band_width"]) for q in (0.25, 0.5, 0.75)]
+        rows.append([grp, int(b["n"].sum()), b["min"].min(), *qs, b["max"].max(), b["total"].sum()])
+    d = pd.DataFrame(rows, columns=cols).sort_values("median", ascending=False).reset_index(drop=True)
+    return _group_names(d, group)
 
 
 @_cache
 def largest_projects(f: Filters, n: int = 10) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"""{cte}, keys AS (SELECT pk FROM fp WHERE {_BUDGET} IS NOT NULL ORDER BY {_BUDGET} DESC, pk LIMIT ?)
+    return _df(f"""{cte}, keys AS (SELECT pk FROM fp WHERE {_BUDGET} IS NOT NULL ORDER BY pk LIMIT ?)
         SELECT project_id, title, lead_org, programme_name AS programme, status, {_BUDGET} AS budget_eur,
                budget_kind, fse_amount_eur, grant_amount_eur
-        FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY budget_eur DESC, pk""", params + [n])
+        FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY pk""", params + [n])
 
 
 @_cache
@@ -288,7 +355,7 @@ def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
         SELECT project_id, title, grant_amount_eur, total_budget_eur, grant_kind,
                grant_amount_eur / total_budget_eur AS grant_share
         FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0 AND status = 'laureate'
-        ORDER BY total_budget_eur DESC LIMIT ?""", params + [limit])
+        ORDER BY pk LIMIT ?""", params + [limit])
 
 
 # -- FSE ----------------------------------------------------------------------------------------------------
@@ -296,13 +363,13 @@ def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
 def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        , keys AS (SELECT pk FROM fp WHERE fse_amount_eur IS NOT NULL
-                   ORDER BY fse_flags = '', total_budget_eur DESC NULLS LAST, pk LIMIT ?)
+        , keys AS (SELECT pk FROM fp WHERE fse_amount_eur IS NOT NULL ORDER BY fse_flags = '', total_budget_eur IS NULL, pk
+                   LIMIT ?)
         SELECT f.project_id, f.title, f.lead_org, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
                f.total_budget_eur - f.fse_amount_eur AS other_eur, f.fse_rate_stated, f.fse_rate_computed,
                f.fse_flags AS flags
         FROM facts f WHERE f.pk IN (SELECT pk FROM keys)
-        ORDER BY f.fse_flags = '', f.total_budget_eur DESC NULLS LAST, f.pk""", params + [limit])
+        ORDER BY f.fse_flags = '', f.total_budget_eur IS NULL, f.pk""", params + [limit])
 
 
 @_cache
@@ -327,25 +394,25 @@ def map_regions(f: Filters) -> pd.DataFrame:
     """Per region: projects placed there (a multi-region project in each), amounts split equally between regions."""
     link, params = _link(f, "fact_regions")
     return _df(f"""WITH
-        agg AS (SELECT x.region_code, count(*) AS n, sum(x.total_budget_eur / x.n_regions) AS budget_eur,
+        agg AS (SELECT x.region_no, count(*) AS n, sum(x.total_budget_eur / x.n_regions) AS budget_eur,
                        sum(x.fse_amount_eur / x.n_regions) AS fse_eur, sum(x.grant_amount_eur / x.n_regions) AS grant_eur,
                        count(*) FILTER (WHERE x.n_regions > 1) AS n_multi
                 {link} GROUP BY 1)
         SELECT g.region_code, g.name, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
                coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur, coalesce(a.n_multi, 0) AS n_multi
-        FROM regions g LEFT JOIN agg a USING (region_code) ORDER BY g.region_code""", params)
+        FROM dim_regions g LEFT JOIN agg a USING (region_no) ORDER BY g.region_code""", params)
 
 
 @_cache
 def map_departments(f: Filters) -> pd.DataFrame:
     link, params = _link(f, "fact_departments")
     return _df(f"""WITH
-        agg AS (SELECT x.department_code, count(*) AS n, sum(x.total_budget_eur / x.n_departments) AS budget_eur,
+        agg AS (SELECT x.dept_no, count(*) AS n, sum(x.total_budget_eur / x.n_departments) AS budget_eur,
                        sum(x.fse_amount_eur / x.n_departments) AS fse_eur,
                        sum(x.grant_amount_eur / x.n_departments) AS grant_eur {link} GROUP BY 1)
         SELECT g.department_code, g.name, g.region_code, coalesce(a.n, 0) AS n, coalesce(a.budget_eur, 0) AS budget_eur,
                coalesce(a.fse_eur, 0) AS fse_eur, coalesce(a.grant_eur, 0) AS grant_eur
-        FROM departments g LEFT JOIN agg a USING (department_code) ORDER BY g.department_code""", params)
+        FROM dim_departments g LEFT JOIN agg a USING (dept_no) ORDER BY g.department_code""", params)
 
 
 @_cache
@@ -353,16 +420,18 @@ def off_map(f: Filters) -> pd.DataFrame:
     """National and unplaced projects: shown beside the map, not dropped."""
     cte, params = _filtered(f)
     return _df(f"""{cte}
-        SELECT coalesce(scope, 'none') AS scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
-               coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
-               array_to_string(list(title ORDER BY title)[1:20], ' ; ') AS titles
-        FROM fp WHERE scope IS NULL OR scope = 'national' GROUP BY 1 ORDER BY 1""", params)
+        SELECT coalesce(scope, 'none') AS scope, * EXCLUDE (scope) FROM (
+            SELECT scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
+                   coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
+                   array_to_string(min(title, 20), ' ; ') AS titles
+            FROM fp WHERE scope IS NULL OR scope = 'national' GROUP BY 1) ORDER BY 1""", params)
 
 
 @_cache
 def scope_counts(f: Filters) -> pd.DataFrame:
     cte, params = _filtered(f)
-    return _df(f"{cte} SELECT coalesce(scope, 'none') AS scope, count(*) AS n FROM fp GROUP BY 1 ORDER BY 1", params)
+    return _df(f"{cte} SELECT coalesce(scope, 'none') AS scope, n FROM (SELECT scope, count(*) AS n FROM fp GROUP BY 1) "
+               f"ORDER BY 1", params)
 
 
 # -- themes -------------------------------------------------------------------------------------------------
@@ -371,9 +440,9 @@ def theme_totals(f: Filters) -> pd.DataFrame:
     link, params = _link(f, "fact_themes")
     return _df(f"""
         SELECT t.theme_id, t.label_fr, t.label_en, a.n, a.budget_eur, a.grant_eur, a.fse_eur
-        FROM (SELECT x.theme_id, count(*) AS n, coalesce(sum(x.total_budget_eur), 0) AS budget_eur,
+        FROM (SELECT x.theme_no, count(*) AS n, coalesce(sum(x.total_budget_eur), 0) AS budget_eur,
                      coalesce(sum(x.grant_amount_eur), 0) AS grant_eur, coalesce(sum(x.fse_amount_eur), 0) AS fse_eur
-              {link} GROUP BY 1) a JOIN themes t USING (theme_id)
+              {link} GROUP BY 1) a JOIN dim_themes t USING (theme_no)
         ORDER BY a.n DESC, t.label_fr""", params)
 
 
@@ -381,11 +450,12 @@ def theme_totals(f: Filters) -> pd.DataFrame:
 def theme_programme(f: Filters) -> pd.DataFrame:
     link, params = _link(f, "fact_themes")
     return _df(f"""WITH
-        c AS (SELECT x.theme_id, x.programme_id, any_value(x.programme_name) AS programme, count(*) AS n
-                {link} GROUP BY 1, 2),
-        r AS (SELECT *, row_number() OVER (PARTITION BY theme_id ORDER BY n DESC, programme) AS rk FROM c)
+        c AS (SELECT x.theme_no, x.prog_no, count(*) AS n {link} GROUP BY 1, 2),
+        r AS (SELECT c.theme_no, c.n, d.name AS programme,
+                     row_number() OVER (PARTITION BY c.theme_no ORDER BY c.n DESC, d.name) AS rk
+              FROM c JOIN dim_programmes d USING (prog_no))
         SELECT t.label_fr, t.label_en, CASE WHEN rk <= ? THEN programme ELSE ? END AS programme, sum(n)::BIGINT AS n
-        FROM r JOIN themes t USING (theme_id) GROUP BY ALL ORDER BY n DESC""", params + [TOP_GROUPS, OTHERS])
+        FROM r JOIN dim_themes t USING (theme_no) GROUP BY ALL ORDER BY n DESC""", params + [TOP_GROUPS, OTHERS])
 
 
 @_cache
@@ -393,8 +463,8 @@ def theme_region(f: Filters) -> pd.DataFrame:
     link, params = _link(f, "fact_theme_regions")
     return _df(f"""
         SELECT t.label_fr, t.label_en, g.name AS region, a.n
-        FROM (SELECT x.theme_id, x.region_code, count(*) AS n {link} GROUP BY 1, 2) a
-        JOIN themes t USING (theme_id) JOIN regions g USING (region_code) ORDER BY 1, 3""", params)
+        FROM (SELECT x.theme_no, x.region_no, count(*) AS n {link} GROUP BY 1, 2) a
+        JOIN dim_themes t USING (theme_no) JOIN dim_regions g USING (region_no) ORDER BY 1, 3""", params)
 
 
 @_cache
@@ -417,15 +487,18 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
     order = SORTABLE.get(sort, SORTABLE["budget"])
     direction = "DESC" if descending else "ASC"
     tie = "pk" if sort not in ("title", "programme", "status") else "title, pk"  # no string compares when not needed
+    by = f"{order} {direction} NULLS LAST, {tie}"
+    if order == _BUDGET and descending:
+        by = "pk"  # pk is the rank by budget, largest first (etl.pipeline.build_facts)
     return _df(f"""{cte}
-        , keys AS (SELECT pk FROM fp ORDER BY {order} {direction} NULLS LAST, {tie} LIMIT ? OFFSET ?),
+        , keys AS (SELECT pk FROM fp ORDER BY {by} LIMIT ? OFFSET ?),
         page AS (SELECT pk, project_id, title, lead_org, programme_name, status, scope, {_BUDGET}, fse_amount_eur,
                         grant_amount_eur, start_date, end_date, n_issues FROM facts WHERE pk IN (SELECT pk FROM keys)),
         reg AS (SELECT r.pk, string_agg(g.name, ', ' ORDER BY g.name) AS regions FROM fact_regions r
                 JOIN regions g USING (region_code) WHERE r.pk IN (SELECT pk FROM page) GROUP BY 1)
         SELECT project_id, title, lead_org, programme_name AS programme, status, scope, reg.regions,
                {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date, n_issues
-        FROM page LEFT JOIN reg USING (pk) ORDER BY {order} {direction} NULLS LAST, {tie}""",
+        FROM page LEFT JOIN reg USING (pk) ORDER BY {by}""",
                params + [page_size, (max(page, 1) - 1) * page_size])
 
 
@@ -433,18 +506,16 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
 def project_options(f: Filters, limit: int = 500) -> pd.DataFrame:
     cte, params = _filtered(f)
     # the picker lists the projects in the table's default order (largest budgets first)
-    return _df(f"{cte}, keys AS (SELECT pk FROM fp ORDER BY {_BUDGET} DESC NULLS LAST, pk LIMIT ?) "
-               f"SELECT project_id, pk, title FROM facts WHERE pk IN (SELECT pk FROM keys) "
-               f"ORDER BY {_BUDGET} DESC NULLS LAST, pk", params + [limit])
+    return _df(f"{cte}, keys AS (SELECT pk FROM fp ORDER BY pk LIMIT ?) "
+               f"SELECT project_id, pk, title FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY pk", params + [limit])
 
 
 @_cache
 def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
-    """Everything about one project. The link tables are read by ``pk`` (they are sorted on it, so DuckDB reads
-    one row group, not the table); ``projects`` by its primary key."""
+    """Everything about one project: the read-side tables by ``pk`` (one integer column scanned), the small
+    source tables by ``project_id``."""
     p, k = [project_id], [int(pk)]
-    project = _df("SELECT p.*, g.name AS programme_name FROM projects p JOIN programmes g USING (programme_id) "
-                  "WHERE project_id = ?", p)
+    project = _df("SELECT * EXCLUDE (search_text) FROM projects WHERE pk = ? AND project_id = ?", k + p)
     out = {
         "project": project,
         "regions": _df("SELECT r.region_code, g.name FROM fact_regions r JOIN regions g USING (region_code) "

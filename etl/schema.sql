@@ -50,8 +50,10 @@ CREATE TABLE programmes (
     source_line_end    INTEGER
 );
 
+-- Key project_id: verified after every build by etl.pipeline.verify_keys (a declared key would cost an index
+-- of ten million strings that no query uses: the dashboard reads a project by pk).
 CREATE TABLE projects (
-    project_id        VARCHAR PRIMARY KEY,
+    project_id        VARCHAR NOT NULL,
     programme_id      VARCHAR NOT NULL,  -- references programmes: verified by etl.pipeline.verify_keys
     title             VARCHAR NOT NULL,
     lead_org          VARCHAR,
@@ -84,6 +86,26 @@ CREATE TABLE projects (
     source_file       VARCHAR NOT NULL,
     source_line_start INTEGER NOT NULL,
     source_line_end   INTEGER NOT NULL,
+    -- Read side, filled once every source is loaded (etl.pipeline.build_facts); NULL while loading.
+    -- pk is the project's rank by budget (largest first, no budget last, ties by project_id).
+    -- The view `facts` is this table.
+    pk                INTEGER,
+    prog_no           INTEGER,   -- dim_programmes.prog_no
+    programme_name    VARCHAR,
+    programme_year    INTEGER,
+    programme_kind    VARCHAR,
+    budget_eur        DECIMAL(16, 2),  -- total budget, else the grant
+    budget_band       SMALLINT,  -- fine log10 band of budget_eur (-1: zero); bounds in build_info
+    year_from         INTEGER,
+    year_to           INTEGER,
+    search_text       VARCHAR,   -- title and lead organisation, lower case without accents
+    n_regions         INTEGER,
+    n_departments     INTEGER,
+    n_themes          INTEGER,
+    n_issues          INTEGER,
+    fse_flags         VARCHAR,   -- 'fse_exceeds_budget, rate_mismatch' when the FSE figures are inconsistent
+    region_mask       BIGINT,    -- bit n set: the project is in the region of dim_regions.region_no n
+    theme_mask        BIGINT,    -- the same for dim_themes.theme_no
     CHECK (source_line_end >= source_line_start)
 );
 
@@ -132,7 +154,7 @@ CREATE TABLE partners (
 );
 
 CREATE TABLE key_figures (
-    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    project_id  VARCHAR NOT NULL,  -- references projects: verified by etl.pipeline.verify_keys
     position    INTEGER NOT NULL,
     text        VARCHAR NOT NULL,
     amount_eur  DECIMAL(16, 2),
@@ -142,7 +164,7 @@ CREATE TABLE key_figures (
 
 -- Raw text of each parsed value and the line it was read from.
 CREATE TABLE field_sources (
-    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    project_id  VARCHAR NOT NULL,  -- references projects: verified by etl.pipeline.verify_keys
     field       VARCHAR NOT NULL,
     raw_value   VARCHAR NOT NULL,
     source_line INTEGER NOT NULL,
@@ -177,10 +199,14 @@ CREATE TABLE build_info (
     value VARCHAR
 );
 
--- Read-side tables, derived from the above at the end of every build (etl.pipeline.build_facts):
--- one row per project with the columns the dashboard filters and aggregates on, an integer key,
--- and link tables on that key. The dashboard reads these; the tables above stay the contract.
--- facts (pk, project_id, programme_id, programme_name, programme_year, title, lead_org, status, scope, ...,
---        budget_eur, year_from, year_to, search_text, n_regions)
--- fact_regions (pk, region_code), fact_departments (pk, department_code), fact_themes (pk, theme_id),
--- fact_cofinancers (pk, name), fact_theme_regions (pk, theme_id, region_code), fact_issues (pk, issue_id, ...)
+-- How a build uses this schema (etl.pipeline.write_warehouse): every source is first loaded into an
+-- in-memory copy of these tables (the staging database), then the warehouse file gets the same tables,
+-- filled in one pass each, with the read side:
+-- * projects with its read-side columns; the view facts is projects;
+-- * dim_programmes (prog_no, n_projects), dim_regions (region_no), dim_departments (dept_no),
+--   dim_themes (theme_no): small integer numbers for the dimensions;
+-- * fact_regions, fact_departments, fact_themes, fact_theme_regions, fact_cofinancers, fact_issues: link
+--   rows on pk carrying the filter columns and measures of their project, so that pages aggregate
+--   without a join;
+-- * project_regions, project_departments and project_themes become views over fact_regions,
+--   fact_departments and fact_themes: the same rows, written once.

@@ -179,3 +179,58 @@ def test_unknown_documents_are_skipped_and_reported(tmp_path):
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2
     assert "no document of a known family and no table; nothing to load" in out.stderr
+
+
+def test_pk_is_the_rank_by_budget(con):
+    """The read side relies on it: "largest first" lists are ORDER BY pk."""
+    by_budget = [r[0] for r in con.execute(
+        "SELECT project_id FROM projects ORDER BY budget_eur DESC NULLS LAST, project_id").fetchall()]
+    by_pk = [r[0] for r in con.execute("SELECT project_id FROM projects ORDER BY pk").fetchall()]
+    assert by_pk == by_budget
+    assert con.execute("SELECT min(pk), max(pk), count(DISTINCT pk) FROM projects").fetchone() == (1, 159, 159)
+
+
+def test_link_views_hold_the_fact_rows(con):
+    assert con.execute("SELECT count(*) FROM project_regions").fetchone() == \
+        con.execute("SELECT count(*) FROM fact_regions").fetchone()
+    assert con.execute("SELECT sum(n_themes) FROM facts").fetchone()[0] == \
+        con.execute("SELECT count(*) FROM project_themes").fetchone()[0]
+
+
+def _corrupt_and_verify(src, tmp_path, statement):
+    from etl.pipeline import SCHEMA, EtlError, build_facts, finish, staging_schema, verify_keys
+
+    db = tmp_path / "w.duckdb"
+    c = duckdb.connect(str(db))
+    c.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+    c.execute(staging_schema())
+    for t in ("regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers",
+              "partners", "key_figures", "field_sources", "programme_sources", "quality_issues", "projects"):
+        c.execute(f"INSERT INTO temp.main.{t} SELECT * FROM src.{t}")
+    for t, cols in (("project_regions", "project_id, region_code"), ("project_departments", "project_id, department_code"),
+                    ("project_themes", "project_id, theme_id, rule")):
+        c.execute(f"INSERT INTO temp.main.{t} SELECT {cols} FROM src.{t}")
+    c.execute(statement)
+    c.execute("DETACH src")
+    c.execute(SCHEMA.read_text(encoding="utf-8"))
+    try:
+        staged = build_facts(c, "w")
+        finish(c)
+        with pytest.raises(EtlError) as err:
+            verify_keys(c, staged)
+    finally:
+        c.close()
+    return str(err.value)
+
+
+@pytest.mark.parametrize("statement, expected", [
+    ("INSERT INTO temp.main.project_regions VALUES ('no-such-project', '84')",
+     "project_regions: 1 row(s) whose project_id or region_code is unknown"),
+    ("INSERT INTO temp.main.project_themes SELECT project_id, theme_id, rule FROM temp.main.project_themes LIMIT 2",
+     "project_themes: 2 duplicate key(s) on (project_id, theme_id)"),
+    ("INSERT INTO temp.main.project_departments SELECT project_id, '00' FROM temp.main.projects LIMIT 1",
+     "project_departments: 1 row(s) whose project_id or department_code is unknown"),
+    ("INSERT INTO temp.main.cofinancers VALUES ('ghost', 1, 'Région')", "cofinancers.project_id: 1 value(s) not in projects"),
+])
+def test_verify_keys_finds_orphans_and_duplicates(warehouse, tmp_path, statement, expected):
+    assert expected in _corrupt_and_verify(warehouse, tmp_path, statement)

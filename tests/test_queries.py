@@ -112,3 +112,49 @@ def test_missing_warehouse_is_reported(monkeypatch, tmp_path):
     monkeypatch.setenv("ESS_WAREHOUSE", str(tmp_path / "none.duckdb"))
     with pytest.raises(Q.WarehouseMissing):
         Q.connection()
+
+
+def test_quartiles_read_from_the_budget_bands_stay_within_the_stated_error(monkeypatch):
+    exact = Q.budget_quartiles(Filters(), "status").set_index("grp")
+    monkeypatch.setattr(Q, "EXACT_QUANTILES", 0)  # as above 200,000 budgets
+    Q.st.cache_data.clear()
+    banded = Q.budget_quartiles(Filters(), "status").set_index("grp")
+    assert Q.quartiles_are_approximate(Filters())
+    err = Q.band_error()
+    assert 0 < err < 0.01
+    assert sorted(banded.index) == sorted(exact.index)
+    for grp, row in exact.iterrows():
+        b = banded.loc[grp]
+        assert (b["n"], b["min"], b["max"], b["total"]) == (row["n"], row["min"], row["max"], row["total"])
+        assert b["min"] <= b["q1"] <= b["median"] <= b["q3"] <= b["max"]
+    Q.st.cache_data.clear()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_band_quantile_is_within_one_band_of_the_exact_quantile(seed):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    values = np.round(10 ** rng.normal(5, 0.8, 20_000), 2)
+    lo, bands = np.log10(values.min()), 2400
+    width = (np.log10(values.max()) - lo) / bands
+    band = np.minimum(np.floor((np.log10(values) - lo) / width), bands - 1).astype(int)
+    b = (pd.DataFrame({"band": band, "v": values}).groupby("band")["v"].agg(n="count", min="min", max="max")
+         .reset_index().sort_values("band"))
+    err = 10 ** width - 1
+    for q in (0.25, 0.5, 0.75):
+        exact = float(np.quantile(values, q))
+        assert abs(Q._band_quantile(b, q, lo, width) - exact) <= exact * err
+
+
+def test_largest_first_lists_follow_the_budgets():
+    top = Q.largest_projects(Filters(), 10)
+    assert list(top["budget_eur"]) == sorted(top["budget_eur"], reverse=True)
+    assert top["budget_eur"].iloc[0] == 1361600
+    fse = Q.fse_projects(Filters())
+    assert fse["flags"].iloc[0] != ""  # the inconsistent project first
+    rest = fse[fse["flags"] == ""]["total_budget_eur"].tolist()
+    assert rest == sorted(rest, reverse=True) and len(fse) == 14
+    page = Q.projects_page(Filters(), "budget", False, 1, 5)
+    assert list(page["budget_eur"]) == sorted(page["budget_eur"])

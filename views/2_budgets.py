@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, t
+from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
 
 
 def page():
@@ -32,7 +32,7 @@ def page():
         quart = Q.budget_quartiles(f, group)
         ui.chart(charts.budget_box(quart, log, lg, label), quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
         if Q.quartiles_are_approximate(f):
-            st.caption(t("bu_approx", lg))
+            st.caption(t("bu_approx", lg, bands=fmt_int(Q.ranges()["bands"], lg), err=fmt_pct(Q.band_error(), lg)))
     if group == "programme" and (hist["grp"] == Q.OTHERS).any():
         st.caption(t("grouped_note", lg, k=Q.TOP_GROUPS))
 
