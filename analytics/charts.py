@@ -84,13 +84,15 @@ def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.
         fig.add_trace(go.Bar(x=centres, y=sub["n"], width=widths, name=group_label(grp)[:50], customdata=labels,
                              marker_color=PALETTE[i % len(PALETTE)],
                              hovertemplate="%{customdata}<br>%{y}<extra>%{fullData.name}</extra>"))
-    fig = _layout(fig, t("bu_hist", lang), lang)
-    fig.update_layout(barmode="stack", bargap=0.05)
+    n_groups = df["grp"].nunique()
+    fig = _layout(fig, t("bu_hist", lang), lang, height=400 + 20 * n_groups)
+    fig.update_layout(barmode="stack", bargap=0.05, legend={"y": -0.3 if n_groups > 3 else -0.22})
     fig.update_yaxes(title=t("n_projects", lang))
     if log:
         lo, hi = (df["x0"].min(), df["x1"].max()) if len(df) else (4, 7)
         ticks = [v for v in range(int(lo), int(hi) + 2)]
-        sub_ticks = [k + m for k in ticks for m in (0, 0.30103, 0.69897) if lo - 0.05 <= k + m <= hi + 0.05]
+        steps = (0, 0.30103, 0.69897) if hi - lo <= 3 else (0,)  # 1-2-5 ticks over a few decades, else decades only
+        sub_ticks = [k + m for k in ticks for m in steps if lo - 0.05 <= k + m <= hi + 0.05]
         fig.update_xaxes(title=t("budget", lang) + " (€, " + t("bu_log", lang).lower() + ")",
                          tickvals=sub_ticks, ticktext=[fmt_eur(10 ** v, lang) for v in sub_ticks],
                          range=[lo - 0.05, hi + 0.05])
@@ -112,7 +114,8 @@ def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.Figure
     fig.update_layout(showlegend=False)
     if log and len(df):
         lo, hi = float(df["min"].min()), float(df["max"].max())
-        ticks = [m * 10 ** e for e in range(3, 10) for m in (1, 2, 5) if lo / 2 <= m * 10 ** e <= hi * 2]
+        steps = (1, 2, 5) if hi <= lo * 1000 else (1,)  # 1-2-5 ticks over a few decades, else decades only
+        ticks = [m * 10 ** e for e in range(0, 12) for m in steps if lo / 2 <= m * 10 ** e <= hi * 2]
         fig.update_xaxes(type="log", tickvals=ticks, ticktext=[fmt_eur(v, lang) for v in ticks])
     else:
         fig.update_xaxes(**_eur_axis(lang))
@@ -146,12 +149,13 @@ def fse_scatter(df: pd.DataFrame, lang: str) -> go.Figure:
     for flagged, sub in ((False, df[df["flags"] == ""]), (True, df[df["flags"] != ""])):
         if sub.empty:
             continue
+        labelled = flagged and len(sub) <= 5  # beyond a few, labels hide each other: the hover names them
         fig.add_trace(go.Scatter(
-            x=sub["total_budget_eur"], y=sub["fse_amount_eur"], mode="markers+text" if flagged else "markers",
+            x=sub["total_budget_eur"], y=sub["fse_amount_eur"], mode="markers+text" if labelled else "markers",
             name=t("fse_flagged" if flagged else "fse_ok", lang),
             marker={"size": 14 if flagged else 10, "color": FLAG if flagged else OK,
                     "symbol": "x" if flagged else "circle"},
-            text=[s[:30] for s in sub["title"]] if flagged else None, textposition="top center",
+            text=[s[:30] for s in sub["title"]] if labelled else None, textposition="top center",
             hovertext=sub["title"].to_numpy(), customdata=sub["flags"].to_numpy(),
             hovertemplate="%{hovertext}<br>FSE " + _eur_hover("y", lang) + " / " + _eur_hover("x", lang)
                           + "<br>%{customdata}<extra></extra>"))

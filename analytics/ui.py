@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import fmt_date, t
+from analytics.i18n import fmt_date, fmt_int, t
 
 log = logging.getLogger("ess.dashboard")
 
@@ -106,9 +106,9 @@ def header(title_key: str) -> dict:
     lg, f = lang(), filters()
     st.title(t(title_key, lg))
     s = Q.summary(f)
-    line = t("based_on", lg, n=s["n"], total=s["total"])
+    line = t("based_on", lg, n=fmt_int(s["n"], lg), total=fmt_int(s["total"], lg))
     if s["no_budget"]:
-        line += (" ; " if lg == "fr" else "; ") + t("without_budget", lg, n=s["no_budget"])
+        line += (" ; " if lg == "fr" else "; ") + t("without_budget", lg, n=fmt_int(s["no_budget"], lg))
     st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg))}", help=data_date())
     if s["n"] == 0:
         st.info(t("empty", lg), icon=":material/search_off:")

@@ -4,14 +4,14 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, t
+from analytics.i18n import fmt_eur, fmt_int, t
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
     ui.header("th_title")
     d = Q.distinct_themed(f)
-    st.caption(t("th_note", lg) + " " + t("th_distinct", lg, n=d["n"], a=d["a"]))
+    st.caption(t("th_note", lg) + " " + t("th_distinct", lg, n=fmt_int(d["n"], lg), a=fmt_int(d["a"], lg)))
     totals = Q.theme_totals(f)
     if totals.empty:
         st.info(t("empty", lg))
@@ -33,7 +33,7 @@ def page():
         ui.chart(charts.theme_heatmap(tr, lg), tr[[label, "region", "n"]].rename(
             columns={label: t("theme", lg), "region": t("region", lg), "n": t("count", lg)}), "theme_region")
     top = totals.iloc[0]
-    st.caption(f"{top[label]} : {int(top['n'])} {t('projects_n', lg)}, {t('budget', lg).lower()} "
+    st.caption(f"{top[label]} : {fmt_int(top['n'], lg)} {t('projects_n', lg)}, {t('budget', lg).lower()} "
                f"{fmt_eur(top['budget_eur'], lg)}")
 
 
