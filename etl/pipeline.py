@@ -586,7 +586,7 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
     with duckdb.connect(str(db_path), read_only=True) as con:
         report.n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
         report.n_placed = con.execute("SELECT count(*) FROM projects WHERE scope IS NOT NULL").fetchone()[0]
-        report.n_themed = con.execute("SELECT count(DISTINCT project_id) FROM project_themes").fetchone()[0]
+        report.n_themed = con.execute("SELECT count(*) FROM projects WHERE n_themes > 0").fetchone()[0]
         names = dict(con.execute("SELECT programme_id, name FROM programmes").fetchall())
         counts = con.execute("SELECT programme_id, count(*) FROM projects GROUP BY 1 ORDER BY 1").fetchall()
         report.programmes = [(f"{pid} ({' '.join(names[pid].split())[:30]})", int(n)) for pid, n in counts][:40]
