@@ -515,7 +515,8 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
     """Everything about one project: the read-side tables by ``pk`` (one integer column scanned), the small
     source tables by ``project_id``."""
     p, k = [project_id], [int(pk)]
-    project = _df("SELECT * EXCLUDE (search_text) FROM projects WHERE pk = ? AND project_id = ?", k + p)
+    project = _df("SELECT * EXCLUDE (search_text) FROM projects WHERE pk = ?", k)  # one integer column scanned
+    project = project[project["project_id"] == project_id]  # a pk from an older build names another project
     out = {
         "project": project,
         "regions": _df("SELECT r.region_code, g.name FROM fact_regions r JOIN regions g USING (region_code) "
