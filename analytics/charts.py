@@ -39,8 +39,6 @@ def _eur_axis(lang: str) -> dict:
     return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "", "tickprefix": "" if lang == "fr" else "€"}
 
 
-
-
 # -- overview -----------------------------------------------------------------------------------------------
 def funnel(row, lang: str) -> go.Figure:
     """One call's funnel (its own stages, in its own order)."""

@@ -96,14 +96,14 @@ def _filtered(f: Filters) -> tuple[str, list]:
     return f"WITH fp AS (SELECT * FROM facts f WHERE {where})", params
 
 
-def _link(f: Filters, table: str, join: str = "") -> tuple[str, list]:
-    """Rows of a read-side link table (``fact_regions`` …) for the filtered projects, as ``FROM … x [join] WHERE …``:
+def _link(f: Filters, table: str) -> tuple[str, list]:
+    """Rows of a read-side link table (``fact_regions`` …) for the filtered projects, as ``FROM … x WHERE …``:
     filtered in place when the filters allow, else restricted to the filtered facts."""
     if not f.needs_facts():
         where, params = f.where("x")
-        return f"FROM {table} x {join} WHERE {where}", params
+        return f"FROM {table} x WHERE {where}", params
     where, params = f.where("f")
-    return f"FROM {table} x {join} WHERE x.pk IN (SELECT pk FROM facts f WHERE {where})", params
+    return f"FROM {table} x WHERE x.pk IN (SELECT pk FROM facts f WHERE {where})", params
 
 
 TOP_GROUPS = 8  # charts by programme show the largest programmes and group the rest
@@ -240,7 +240,8 @@ def _group_col(f: Filters, group: str) -> tuple[str, list]:
 def _group_names(d: pd.DataFrame, group: str) -> pd.DataFrame:
     """Programme numbers back to names (the smaller programmes are OTHERS)."""
     if group == "programme" and len(d):
-        names = dict(zip(programmes()["prog_no"], programmes()["name"]))
+        progs = programmes()
+        names = dict(zip(progs["prog_no"], progs["name"]))
         d["grp"] = [names.get(int(g), OTHERS) if int(g) >= 0 else OTHERS for g in d["grp"]]
     return d
 
@@ -256,32 +257,30 @@ def budget_bands(f: Filters, group: str) -> pd.DataFrame:
                   FROM fp WHERE {_BUDGET} IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""", params + gparams)
 
 
+HISTOGRAM_BINS = 24  # a divisor of the build's fine bands (etl.pipeline.BUDGET_BANDS = 2400)
+
+
 @_cache
-def budget_histogram(f: Filters, log: bool, group: str, bins: int = 24) -> pd.DataFrame:
-    """Counts per budget band and group. The bands span the whole portfolio's budgets (equal width on a log10 or
-    linear scale), so they stay the same from one filter to another. On the log scale they are merged from the
-    build's fine bands; on the linear scale they are computed in SQL in one pass."""
+def budget_histogram(f: Filters, log: bool, group: str) -> pd.DataFrame:
+    """Counts per budget bin and group. The bins span the whole portfolio's budgets (equal width on a log10 or
+    linear scale), so they stay the same from one filter to another. On the log scale they merge the build's fine
+    bands (``budget_bands``); on the linear scale they are computed in SQL in one pass."""
     rng = ranges()
-    lo, hi = rng["budget_min"], rng["budget_max"]
-    if not lo or not hi:
+    if not rng["budget_min"] or not rng["budget_max"]:
         return pd.DataFrame(columns=["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"])
-    if log and rng["bands"] % bins == 0:
-        per = rng["bands"] // bins
+    if log:
+        per = rng["bands"] // HISTOGRAM_BINS
         b = budget_bands(f, group)
         b = b[b["band"] >= 0]
         d = b.assign(bin=b["band"] // per).groupby(["grp", "bin"], as_index=False)["n"].sum().sort_values(["bin", "grp"])
         lo, width = rng["band_lo"], rng["band_width"] * per
     else:
-        import math
-
-        lo, hi = (math.log10(lo), math.log10(hi)) if log else (0.0, hi)
-        width = max((hi - lo) / bins, 1e-9)
+        lo, width = 0.0, max(rng["budget_max"] / HISTOGRAM_BINS, 1e-9)
         col, gparams = _group_col(f, group)
         cte, params = _filtered(f)
-        x = f"log10({_BUDGET})" if log else _BUDGET
         d = _df(f"""{cte}
-            SELECT {col} AS grp, least(greatest(floor(({x} - ?) / ?), 0), ? - 1)::INTEGER AS bin, count(*) AS n
-            FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + gparams + [lo, width, bins])
+            SELECT {col} AS grp, least(floor({_BUDGET} / ?), ? - 1)::INTEGER AS bin, count(*) AS n
+            FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + gparams + [width, HISTOGRAM_BINS])
     d = _group_names(d.reset_index(drop=True), group)
     d["bin"] = d["bin"].astype(int)
     d["x0"], d["x1"] = lo + d["bin"] * width, lo + (d["bin"] + 1) * width

@@ -3,7 +3,7 @@
 For each size: a synthetic portfolio (etl.synth, not timed), the import through the real path
 (python -m etl, in a child process: time and peak memory), a bare DuckDB read_csv of the same
 file for comparison, then every page's queries and AppTest reruns (another child: medians and
-peak memory). Prints a table and writes benchmarks/results/<name>.json.
+peak memory). Prints the README's tables (benchmarks.report) and writes benchmarks/results/<name>.json.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from benchmarks import report
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -101,23 +103,6 @@ def run_size(rows: int, work: Path, repeats: int, warm: bool = True) -> dict:
     return res
 
 
-def table(results: list[dict]) -> str:
-    lines = ["| rows | import (s) | ÷ bare read_csv | ETL peak (MB) | app peak (MB) "
-             "| worst page queries, default / selective (ms) "
-             "| worst cold rerun (ms) |", "|---|---|---|---|---|---|---|"]
-    for r in results:
-        pages = r["pages"]
-
-        def worst(state, key):
-            name, v = max(((k.split("/")[0], p[key]) for k, p in pages.items() if k.endswith(state)), key=lambda x: x[1])
-            return f"{v:.0f} ({name})"
-
-        lines.append(f"| {r['rows'] or 'real (159)'} | {r['import_s']:.1f} | {r.get('import_vs_read_csv', '–')} | "
-                     f"{r['etl_peak_rss_mb']} | {r['app_peak_rss_mb']} | {worst('default', 'queries_ms')} / "
-                     f"{worst('selective', 'queries_ms')} | {worst('default', 'rerun_ms')} |")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true",
@@ -141,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                                                              "results": results}, indent=1), encoding="utf-8")
             print(f"{rows or 'real'}: import {r['import_s']} s, pages done in {r['wall_s']} s", file=sys.stderr)
     doc = {"machine": machine(), "repeats": repeats, "results": results}
-    print(table(results))
+    print(report.markdown(doc))  # the README's tables
     print(f"\nper page: benchmarks/results/{name}.json; machine: {doc['machine']}")
     return 0
 

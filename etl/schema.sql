@@ -199,9 +199,9 @@ CREATE TABLE build_info (
     value VARCHAR
 );
 
--- How a build uses this schema (etl.pipeline.write_warehouse): every source is first loaded into an
--- in-memory copy of these tables (the staging database), then the warehouse file gets the same tables,
--- filled in one pass each, with the read side:
+-- How a build uses this schema (etl.pipeline.write_warehouse): every source is first loaded into TEMP
+-- copies of these tables (the staging area, spilled to disk beyond the memory limit), then the warehouse
+-- file gets the same tables, filled in one pass each, with the read side:
 -- * projects with its read-side columns; the view facts is projects;
 -- * dim_programmes (prog_no, n_projects), dim_regions (region_no), dim_departments (dept_no),
 --   dim_themes (theme_no): small integer numbers for the dimensions;

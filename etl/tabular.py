@@ -416,11 +416,16 @@ def _places(con, st: Staged) -> None:
         links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
         issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
     for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
-        if data:
-            df = pd.DataFrame(data, columns=[c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()])
-            con.register("incoming", df)
-            con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
-            con.unregister("incoming")
+        _insert_rows(con, table, data)
+
+
+def _insert_rows(con, table: str, rows: list[tuple]) -> None:
+    """Rows computed in Python into a temporary table, in one statement (Python objects: None stays NULL)."""
+    if rows:
+        cols = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]
+        con.register("incoming", pd.DataFrame(rows, columns=cols, dtype=object))
+        con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+        con.unregister("incoming")
 
 
 def _themes(con, st: Staged) -> None:
@@ -441,11 +446,7 @@ def _themes(con, st: Staged) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme (title VARCHAR, description VARCHAR, theme_id VARCHAR, "
                 f"rule VARCHAR)")
     for table, data in ((f"{p}_tag_theme", mapping), (f"{p}_text_theme", by_text)):
-        if data:
-            df = pd.DataFrame(data, columns=[c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()])
-            con.register("incoming", df)
-            con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
-            con.unregister("incoming")
+        _insert_rows(con, table, data)
 
 
 def load(con, st: Staged, programme_prefix: str = "imp") -> int:
@@ -466,11 +467,7 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
         prog_rows.append((call, year, key, funder, lo, hi, n))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_prog (call VARCHAR, call_year INTEGER, programme_id VARCHAR, "
                 f"funder VARCHAR, lo INTEGER, hi INTEGER, n INTEGER)")
-    if prog_rows:
-        con.register("incoming", pd.DataFrame(prog_rows, columns=["call", "call_year", "programme_id", "funder", "lo",
-                                                                  "hi", "n"]).astype({"call_year": "Int64"}))
-        con.execute(f"INSERT INTO {p}_prog SELECT * FROM incoming")
-        con.unregister("incoming")
+    _insert_rows(con, f"{p}_prog", prog_rows)
     con.execute(f"""INSERT INTO programmes (programme_id, name, funder, year, kind, laureates, source_file,
                         source_line_start, source_line_end)
                     SELECT programme_id, call, funder, call_year, 'call', n, ?, lo, hi FROM {p}_prog
