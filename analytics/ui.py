@@ -48,6 +48,8 @@ RULE_LABELS = {
     "title_from_toc": ("Titre repris du sommaire", "Title taken from the contents"),
     "actions_count_mismatch": ("Nombre d'actions différent", "Number of actions differs"),
     "structure_not_found": ("Structure non reconnue", "Structure not recognised"),
+    "rejected_row": ("Ligne de tableau rejetée", "Table row rejected"),
+    "table_warning": ("Remarque sur le tableau importé", "Note on the imported table"),
 }
 
 
