@@ -238,15 +238,14 @@ def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: 
 # -- themes -------------------------------------------------------------------------------------------------
 def theme_treemap(df: pd.DataFrame, lang: str) -> go.Figure:
     label = "label_fr" if lang == "fr" else "label_en"
-    themes = df.groupby(label, as_index=False)["n"].sum()
-    ids = list(themes[label]) + [f"{r[label]}/{r['programme']}" for _, r in df.iterrows()]
-    labels = list(themes[label]) + [r["programme"][:40] for _, r in df.iterrows()]
-    parents = [""] * len(themes) + [r[label] for _, r in df.iterrows()]
+    themes = df.groupby(label, as_index=False, sort=False)["n"].sum()
+    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(themes[label])}
+    ids = list(themes[label]) + list(df[label] + "/" + df["programme"])
+    labels = list(themes[label]) + list(df["programme"].str.slice(0, 40))
+    parents = [""] * len(themes) + list(df[label])
     values = list(themes["n"]) + list(df["n"])
     fig = go.Figure(go.Treemap(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-                               marker={"colors": [PALETTE[i % len(PALETTE)] for i in range(len(themes))] +
-                                       [PALETTE[list(themes[label]).index(r[label]) % len(PALETTE)]
-                                        for _, r in df.iterrows()]},
+                               marker={"colors": list(colour.values()) + [colour[x] for x in df[label]]},
                                maxdepth=2, hovertemplate="%{id}<br>%{value}<extra></extra>", textinfo="label+value"))
     return _layout(fig, t("th_treemap", lang), lang, height=480)
 

@@ -66,7 +66,7 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
         slides.append(Slide(title=t("fse_title", lang), chart=charts.fse_scatter(fse, lang),
                             note="; ".join(f"{r.title[:60]} : {', '.join(rule_label(x) for x in r.flags.split(', '))}"
                                            for r in flagged.itertuples())))
-    off = Q.off_map(f).set_index("scope")["n"] if not Q.off_map(f).empty else {}
+    off = Q.off_map(f).set_index("scope")["n"]
     slides.append(Slide(title=t("map_title", lang),
                         chart=charts.choropleth(Q.map_regions(f), "region", "n", lang,
                                                 t("map_title_fmt", lang, measure=t("m_count", lang),

@@ -72,6 +72,7 @@ _T: dict[str, tuple[str, str]] = {
     "budget": ("Budget", "Budget"),
     "total_budget": ("Budget total", "Total budget"),
     "fse_amount": ("Montant FSE", "ESF amount"),
+    "fse_code": ("Code opération FSE", "ESF operation code"),
     "grant": ("Subvention", "Grant"),
     "regions": ("Régions", "Regions"),
     "region": ("Région", "Region"),

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -303,18 +304,18 @@ def band_error() -> float:
 def _band_quantile(b: pd.DataFrame, q: float, lo: float, width: float) -> float:
     """Quantile ``q`` (continuous, like quantile_cont) of the budgets counted in bands ``b`` (sorted): the rank is
     found exactly, the value interpolated on the log scale inside its band and kept within the group's min and max."""
-    n = int(b["n"].sum())
-    rank = q * (n - 1)
-    before = 0
-    for band, count, vmin, vmax in b[["band", "n", "min", "max"]].itertuples(index=False):
-        if rank < before + count:
-            if band < 0:
-                return 0.0
-            frac = (rank - before + 0.5) / count
-            v = 10 ** (lo + (band + frac) * width)
-            return float(min(max(v, float(vmin)), float(vmax)))
-        before += count
-    return float(b["max"].iloc[-1])
+    counts = b["n"].to_numpy(dtype="int64")
+    cum = counts.cumsum()
+    rank = q * (int(cum[-1]) - 1)
+    i = int(np.searchsorted(cum, rank, side="right"))  # the first band whose cumulated count passes the rank
+    if i >= len(cum):
+        return float(b["max"].iloc[-1])
+    band = int(b["band"].iloc[i])
+    if band < 0:
+        return 0.0
+    frac = (rank - (cum[i - 1] if i else 0) + 0.5) / counts[i]
+    v = 10 ** (lo + (band + frac) * width)
+    return float(min(max(v, float(b["min"].iloc[i])), float(b["max"].iloc[i])))
 
 
 @_cache
@@ -360,11 +361,13 @@ def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
 # -- FSE ----------------------------------------------------------------------------------------------------
 @_cache
 def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
+    """The FSE projects to plot: the flagged ones first, then the largest. Only the columns the page shows: the
+    rows are spread over the whole table, and each string column read for them costs a scan of it."""
     cte, params = _filtered(f)
     return _df(f"""{cte}
         , keys AS (SELECT pk FROM fp WHERE fse_amount_eur IS NOT NULL ORDER BY fse_flags = '', total_budget_eur IS NULL, pk
                    LIMIT ?)
-        SELECT f.project_id, f.title, f.lead_org, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
+        SELECT f.title, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
                f.total_budget_eur - f.fse_amount_eur AS other_eur, f.fse_rate_stated, f.fse_rate_computed,
                f.fse_flags AS flags
         FROM facts f WHERE f.pk IN (SELECT pk FROM keys)
@@ -416,45 +419,51 @@ def map_departments(f: Filters) -> pd.DataFrame:
 
 @_cache
 def off_map(f: Filters) -> pd.DataFrame:
-    """National and unplaced projects: shown beside the map, not dropped."""
+    """The projects a region map does not show as one project in one place: national and unplaced ones (shown
+    beside the map, not dropped), and multi-region ones (counted in each of their regions), in one pass."""
     cte, params = _filtered(f)
     return _df(f"""{cte}
         SELECT coalesce(scope, 'none') AS scope, * EXCLUDE (scope) FROM (
             SELECT scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
                    coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
                    array_to_string(min(title, 20), ' ; ') AS titles
-            FROM fp WHERE scope IS NULL OR scope = 'national' GROUP BY 1) ORDER BY 1""", params)
-
-
-@_cache
-def scope_counts(f: Filters) -> pd.DataFrame:
-    cte, params = _filtered(f)
-    return _df(f"{cte} SELECT coalesce(scope, 'none') AS scope, n FROM (SELECT scope, count(*) AS n FROM fp GROUP BY 1) "
-               f"ORDER BY 1", params)
+            FROM fp WHERE scope IS NULL OR scope IN ('national', 'multi-region') GROUP BY 1) ORDER BY 1""", params)
 
 
 # -- themes -------------------------------------------------------------------------------------------------
 @_cache
-def theme_totals(f: Filters) -> pd.DataFrame:
+def _theme_programme_sums(f: Filters) -> pd.DataFrame:
+    """Per theme and programme (integers): projects and amounts, in one pass over the theme rows. The totals per
+    theme and the treemap by programme are both drawn from it."""
     link, params = _link(f, "fact_themes")
-    return _df(f"""
-        SELECT t.theme_id, t.label_fr, t.label_en, a.n, a.budget_eur, a.grant_eur, a.fse_eur
-        FROM (SELECT x.theme_no, count(*) AS n, coalesce(sum(x.total_budget_eur), 0) AS budget_eur,
-                     coalesce(sum(x.grant_amount_eur), 0) AS grant_eur, coalesce(sum(x.fse_amount_eur), 0) AS fse_eur
-              {link} GROUP BY 1) a JOIN dim_themes t USING (theme_no)
-        ORDER BY a.n DESC, t.label_fr""", params)
+    return _df(f"""SELECT x.theme_no, x.prog_no, count(*) AS n, coalesce(sum(x.total_budget_eur), 0) AS budget_eur,
+                          coalesce(sum(x.grant_amount_eur), 0) AS grant_eur, coalesce(sum(x.fse_amount_eur), 0) AS fse_eur
+                   {link} GROUP BY 1, 2""", params)
+
+
+@_cache
+def _theme_labels() -> pd.DataFrame:
+    return _df("SELECT theme_no, theme_id, label_fr, label_en FROM dim_themes")
+
+
+@_cache
+def theme_totals(f: Filters) -> pd.DataFrame:
+    sums = _theme_programme_sums(f).drop(columns="prog_no").groupby("theme_no", as_index=False).sum()
+    d = _theme_labels().merge(sums, on="theme_no").sort_values(["n", "label_fr"], ascending=[False, True])
+    return d[["theme_id", "label_fr", "label_en", "n", "budget_eur", "grant_eur", "fse_eur"]].reset_index(drop=True)
 
 
 @_cache
 def theme_programme(f: Filters) -> pd.DataFrame:
-    link, params = _link(f, "fact_themes")
-    return _df(f"""WITH
-        c AS (SELECT x.theme_no, x.prog_no, count(*) AS n {link} GROUP BY 1, 2),
-        r AS (SELECT c.theme_no, c.n, d.name AS programme,
-                     row_number() OVER (PARTITION BY c.theme_no ORDER BY c.n DESC, d.name) AS rk
-              FROM c JOIN dim_programmes d USING (prog_no))
-        SELECT t.label_fr, t.label_en, CASE WHEN rk <= ? THEN programme ELSE ? END AS programme, sum(n)::BIGINT AS n
-        FROM r JOIN dim_themes t USING (theme_no) GROUP BY ALL ORDER BY n DESC""", params + [TOP_GROUPS, OTHERS])
+    """Per theme, its TOP_GROUPS programmes with the most projects, the others grouped as OTHERS."""
+    d = _theme_programme_sums(f)[["theme_no", "prog_no", "n"]]
+    names = programmes().set_index("prog_no")["name"]
+    d = d.assign(programme=d["prog_no"].map(names)).sort_values(["theme_no", "n", "programme"],
+                                                               ascending=[True, False, True])
+    d.loc[d.groupby("theme_no").cumcount() >= TOP_GROUPS, "programme"] = OTHERS
+    d = d.groupby(["theme_no", "programme"], as_index=False, sort=False)["n"].sum()
+    d = _theme_labels().merge(d, on="theme_no").sort_values(["n", "label_fr", "programme"], ascending=[False, True, True])
+    return d[["label_fr", "label_en", "programme", "n"]].reset_index(drop=True)
 
 
 @_cache

@@ -53,8 +53,10 @@ def test_map_regions_split_multi_region_amounts_without_double_counting():
     assert df["budget_eur"].sum() == pytest.approx(placed_budget)
     assert df.loc["76", "n"] == 2 and df.loc["76", "n_multi"] == 2
     assert df.loc["76", "budget_eur"] == pytest.approx(159810 / 2 + 168216 / 2)
-    off = Q.off_map(Filters(programmes=("fse-2020-2021",)))
-    assert off.to_dict("records")[0]["n"] == 2 and off["scope"].tolist() == ["national"]
+    off = Q.off_map(Filters(programmes=("fse-2020-2021",))).set_index("scope")
+    assert off.index.tolist() == ["multi-region", "national"]  # beside the map: national; counted per region: multi
+    assert off.loc["national", "n"] == 2 and off.loc["multi-region", "n"] == 2
+    assert off.loc["multi-region", "budget_eur"] == pytest.approx(159810 + 168216)
 
 
 def test_envelope_reconciliation():

@@ -32,7 +32,8 @@ def page():
                    f"{t('total_budget', lg).lower()} {fmt_eur(row.total_budget_eur, lg)} "
                    f"({t('rate_stated', lg).lower()} {fmt_pct(row.fse_rate_stated, lg, 0)}, "
                    f"{t('rate_computed', lg).lower()} {fmt_pct(row.fse_rate_computed, lg)})", icon=":material/warning:")
-    cols = {"title": t("title", lg), "total_budget_eur": t("total_budget", lg), "fse_amount_eur": t("fse_amount", lg),
+    cols = {"title": t("title", lg), "fse_code": t("fse_code", lg), "total_budget_eur": t("total_budget", lg),
+            "fse_amount_eur": t("fse_amount", lg),
             "other_eur": t("fse_other", lg), "fse_rate_stated": t("rate_stated", lg),
             "fse_rate_computed": t("rate_computed", lg), "flags": t("issues_flagged", lg)}
     table = df[list(cols)].assign(flags=df["flags"].map(

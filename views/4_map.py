@@ -52,16 +52,17 @@ def page():
         _select_region(event, df)
     with side:
         st.markdown(f"**{t('map_outside', lg)}**")
-        off = Q.off_map(f)
-        if off.empty:
+        off = Q.off_map(f).set_index("scope", drop=False)
+        outside = off[off["scope"] != "multi-region"]
+        if outside.empty:
             st.caption("–")
-        for row in off.itertuples():
+        for row in outside.itertuples():
             st.metric(t(f"scope_{row.scope}", lg), f"{fmt_int(row.n, lg)} {t('projects_n', lg)}",
                       help=row.titles[:600])
             st.caption(f"{t('budget', lg)} {fmt_eur(row.budget_eur, lg)} · FSE {fmt_eur(row.fse_eur, lg)} · "
                        f"{t('grant', lg)} {fmt_eur(row.grant_eur, lg)}")
-        sc = Q.scope_counts(f).set_index("scope")["n"]
-        st.metric(t("scope_multi-region", lg), f"{fmt_int(sc.get('multi-region', 0), lg)} {t('projects_n', lg)}")
+        multi = int(off["n"].get("multi-region", 0))
+        st.metric(t("scope_multi-region", lg), f"{fmt_int(multi, lg)} {t('projects_n', lg)}")
         st.info(t("map_multi_note", lg), icon=":material/info:")
         regs = Q.regions()
         names = dict(zip(regs["region_code"], regs["name"]))
