@@ -350,12 +350,13 @@ def largest_projects(f: Filters, n: int = 10) -> pd.DataFrame:
 
 @_cache
 def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
+    """Laureates' grants against their budgets, the largest budgets first: their keys from a top-N on pk, then
+    the few columns the chart shows for those rows."""
     cte, params = _filtered(f)
-    return _df(f"""{cte}
-        SELECT project_id, title, grant_amount_eur, total_budget_eur, grant_kind,
-               grant_amount_eur / total_budget_eur AS grant_share
-        FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0 AND status = 'laureate'
-        ORDER BY pk LIMIT ?""", params + [limit])
+    return _df(f"""{cte}, keys AS (SELECT pk FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0
+                                    AND status = 'laureate' ORDER BY pk LIMIT ?)
+        SELECT title, grant_amount_eur, total_budget_eur, grant_kind, grant_amount_eur / total_budget_eur AS grant_share
+        FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY pk""", params + [limit])
 
 
 # -- FSE ----------------------------------------------------------------------------------------------------
@@ -586,11 +587,11 @@ def issues_list(f: Filters, rules: tuple[str, ...] = (), severities: tuple[str, 
         extra += list(severities)
     where = " AND ".join(cond) or "TRUE"
     return _df(f"""{cte}
-        SELECT qi.severity, qi.rule, coalesce(f.title, g.name) AS record, qi.project_id, qi.message, qi."values",
-               qi.source_file, qi.source_line
+        SELECT qi.severity, qi.rule, coalesce(qi.project_title, g.name) AS record, qi.project_id, qi.message,
+               qi."values", qi.source_file, qi.source_line
         FROM (SELECT * FROM qi WHERE {where}
               ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule, issue_id LIMIT ?) qi
-        LEFT JOIN facts f USING (pk) LEFT JOIN programmes g ON g.programme_id = qi.issue_programme_id
+        LEFT JOIN programmes g ON g.programme_id = qi.issue_programme_id
         ORDER BY CASE qi.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, qi.rule, record""",
                params + extra + [limit])
 

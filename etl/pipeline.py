@@ -501,7 +501,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
                 f"{carried.replace('f.', 'x.')} FROM {W}.fact_themes x JOIN {W}.fact_regions r USING (pk)")
     con.execute(f"""CREATE TABLE {W}.fact_issues AS
         SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.message,
-               q."values", q.source_file, q.source_line, {carried}
+               q."values", q.source_file, q.source_line, f.title AS project_title, {carried}
         FROM {W}.quality_issues q LEFT JOIN {W}.projects f USING (project_id) ORDER BY f.pk NULLS FIRST, q.issue_id""")
     return staged
 

@@ -59,6 +59,16 @@ def test_map_regions_split_multi_region_amounts_without_double_counting():
     assert off.loc["multi-region", "budget_eur"] == pytest.approx(159810 + 168216)
 
 
+def test_grant_vs_budget_lists_laureates_largest_budget_first():
+    df = Q.grant_vs_budget(Filters())
+    assert len(df) == 14 and sorted(df["grant_kind"].value_counts().items()) == [("granted", 9), ("requested", 5)]
+    assert df["total_budget_eur"].is_monotonic_decreasing
+    top = df.iloc[0]
+    assert (top["grant_amount_eur"], top["total_budget_eur"]) == (288600, 1361600)
+    assert top["grant_share"] == pytest.approx(288600 / 1361600)
+    assert Q.grant_vs_budget(Filters(), 3)["total_budget_eur"].tolist() == df["total_budget_eur"].head(3).tolist()
+
+
 def test_envelope_reconciliation():
     rec = Q.envelope_reconciliation(Filters()).iloc[0]
     assert (rec["envelope_eur"], rec["grants_eur"], rec["gap_eur"], bool(rec["within_tolerance"])) == (
