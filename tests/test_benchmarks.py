@@ -1,0 +1,29 @@
+"""The benchmark's report: the README's tables from a results file."""
+
+from benchmarks import report
+
+
+def _pages(rerun: dict[str, float], n_queries: dict[str, int]) -> dict:
+    return {f"{p}/{v}": {"queries_ms": 10.0, "n_queries": n_queries.get(f"{p}/{v}", 9),
+                         "rerun_ms": rerun.get(f"{p}/{v}", 100.0), "warm_rerun_ms": None}
+            for p in report.PAGES for v in ("default", "selective")}
+
+
+def _doc() -> dict:
+    real = {"rows": 0, "import_s": 2.0, "projects": 159, "etl_peak_rss_mb": 300, "app_peak_rss_mb": 250,
+            "warehouse_mb": 10.0, "pages": _pages({"fse/selective": 50.0}, {"fse/selective": 7})}
+    big = {"rows": 1_000_000, "import_s": 24.0, "projects": 999_161, "etl_peak_rss_mb": 2200, "app_peak_rss_mb": 440,
+           "warehouse_mb": 369.0, "import_vs_read_csv": 8.0,
+           "pages": _pages({"fse/default": 120.0, "fse/selective": 150.0, "budgets/default": 130.0}, {})}
+    return {"machine": {"cpus": 2, "memory_mb": 24105, "python": "3.11.7", "duckdb": "2.0.0"}, "repeats": 5,
+            "results": [real, big]}
+
+
+def test_rerun_ratios_per_view_and_empty_real_pages_are_marked():
+    md = report.markdown(_doc())
+    assert "| 1 000 000 | 24.0 | 8.0 | 2.1 GB | 0.4 GB | 369 MB |" in md
+    assert "| budgets | 100 (1.00×) / 100 (1.00×) | 130 (1.30×) / 100 (1.00×) |" in md
+    # the real data's selective FSE page stopped early (7 queries against 9): marked, and compared with its default
+    assert "| fse | 100 (1.00×) / 50 (1.00×) | 120 (1.20×) / 150 (3.00×†) |" in md
+    assert "fse, 1 000 000: 1.50× the real data's default view" in md
+    assert md.count("†") == 2  # the mark in the table and its note
