@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,8 +36,23 @@ def _eur_hover(var: str, lang: str) -> str:
     return f"%{{{var}:,.0f}} €" if lang == "fr" else f"€%{{{var}:,.0f}}"
 
 
-def _eur_axis(lang: str) -> dict:
-    return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "", "tickprefix": "" if lang == "fr" else "€"}
+def _eur_axis(lang: str, vmax=None) -> dict:
+    """A euro axis: whole euros (``50 000 €``); from ten million on, about five round ticks in millions or
+    billions (``20 M€``), which keep their labels short and horizontal."""
+    if vmax is None or pd.isna(vmax) or float(vmax) < 1e7:
+        return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "",
+                "tickprefix": "" if lang == "fr" else "€"}
+    raw = float(vmax) / 5
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    ticks = [i * step for i in range(int(float(vmax) // step) + 2)]
+    div, fr, en = (1e9, "Md€", "bn") if float(vmax) >= 1e9 else (1e6, "M€", "M")
+
+    def label(v: float) -> str:
+        n = f"{v / div:.2f}".rstrip("0").rstrip(".")
+        return "0" if not v else (n.replace(".", ",") + f"\u00a0{fr}" if lang == "fr" else f"€{n}{en}")
+
+    return {"tickvals": ticks, "ticktext": [label(v) for v in ticks]}
 
 
 # -- overview -----------------------------------------------------------------------------------------------
@@ -65,10 +81,10 @@ def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, 
         fig.add_trace(go.Bar(name=color_labels(key) if color_labels else str(key), y=sub[x].str.slice(0, 45),
                              x=sub["n"], orientation="h", marker_color=PALETTE[i % len(PALETTE)],
                              hovertemplate="%{y}<br>%{x}<extra>%{fullData.name}</extra>"))
-    fig = _layout(fig, title, lang, height=360)
+    fig = _layout(fig, title, lang, height=max(360, 160 + 24 * df[x].nunique()))  # a readable line per bar
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("n_projects", lang))
-    fig.update_yaxes(title=None, autorange="reversed")
+    fig.update_yaxes(title=None, autorange="reversed", dtick=1)  # every bar named, none skipped
     return fig
 
 
@@ -95,7 +111,7 @@ def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.
                          tickvals=sub_ticks, ticktext=[fmt_eur(10 ** v, lang) for v in sub_ticks],
                          range=[lo - 0.05, hi + 0.05])
     else:
-        fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang))
+        fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang, df["x1"].max() if len(df) else None))
     return fig
 
 
@@ -116,7 +132,7 @@ def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.Figure
         ticks = [m * 10 ** e for e in range(0, 12) for m in steps if lo / 2 <= m * 10 ** e <= hi * 2]
         fig.update_xaxes(type="log", tickvals=ticks, ticktext=[fmt_eur(v, lang) for v in ticks])
     else:
-        fig.update_xaxes(**_eur_axis(lang))
+        fig.update_xaxes(**_eur_axis(lang, df["max"].max() if len(df) else None))
     fig.update_xaxes(title=t("budget", lang) + " (€)")
     return fig
 
@@ -133,8 +149,8 @@ def grant_vs_budget(df: pd.DataFrame, lang: str) -> go.Figure:
             hovertemplate="%{hovertext}<br>" + t("grant", lang) + " " + _eur_hover("y", lang) + "<br>"
                           + t("budget", lang) + " " + _eur_hover("x", lang) + " (%{customdata:.0%})<extra></extra>"))
     fig = _layout(fig, t("bu_grant_vs_budget", lang), lang)
-    fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang))
-    fig.update_yaxes(title=t("grant", lang) + " (€)", **_eur_axis(lang))
+    fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang, df["total_budget_eur"].max()))
+    fig.update_yaxes(title=t("grant", lang) + " (€)", **_eur_axis(lang, df["grant_amount_eur"].max()))
     return fig
 
 
@@ -158,8 +174,9 @@ def fse_scatter(df: pd.DataFrame, lang: str) -> go.Figure:
             hovertemplate="%{hovertext}<br>FSE " + _eur_hover("y", lang) + " / " + _eur_hover("x", lang)
                           + "<br>%{customdata}<extra></extra>"))
     fig = _layout(fig, t("fse_scatter", lang), lang)
-    fig.update_xaxes(title=t("total_budget", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))
-    fig.update_yaxes(title=t("fse_amount", lang) + " (€)", rangemode="tozero", **_eur_axis(lang))
+    fig.update_xaxes(title=t("total_budget", lang) + " (€)", rangemode="tozero", **_eur_axis(lang, top))
+    fig.update_yaxes(title=t("fse_amount", lang) + " (€)", rangemode="tozero",
+                     **_eur_axis(lang, max(top / 2, float(df["fse_amount_eur"].max()))))
     return fig
 
 
@@ -188,7 +205,8 @@ def fse_stacked(df: pd.DataFrame, lang: str) -> go.Figure:
                          marker_color=PALETTE[1]))
     fig = _layout(fig, t("fse_stacked", lang), lang, height=140 + 26 * len(d))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title=t("amount_eur", lang), **_eur_axis(lang))
+    fig.update_xaxes(title=t("amount_eur", lang),
+                     **_eur_axis(lang, (d["fse_amount_eur"] + d["other_eur"].clip(lower=0)).max() if len(d) else None))
     return fig
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from analytics import charts, exports
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import fmt_date, fmt_eur, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_date, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
 
 CHROMIUM = os.environ.get("ESS_CHROMIUM", "/usr/bin/chromium")
 
@@ -44,14 +44,15 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
     slides = [Slide(
         title=t("deck_title", lang), subtitle=t("deck_subtitle", lang) + " — " + fmt_date(date.today(), lang),
         bullets=[t("filtered_by", lang, desc=describe(f, lang)),
-                 t("based_on", lang, n=s["n"], total=s["total"]),
+                 t("based_on", lang, n=fmt_int(s["n"], lang), total=fmt_int(s["total"], lang)),
                  t("data_date", lang, d=fmt_date(built, lang)) if built else "",
                  t("deck_sources", lang) + " : " + ", ".join(f"{r.source_file} ({r.n_records})"
                                                               for r in src.itertuples())])]
     slides.append(Slide(title=t("deck_key_figures", lang), figures=[
-        (t("kpi_projects", lang), fmt_int(k["projects"], lang)), (t("kpi_budget", lang), fmt_eur(k["total_budget"], lang)),
-        (t("kpi_fse", lang), fmt_eur(k["fse_amount"], lang)), (t("kpi_median_rate", lang), fmt_pct(k["median_rate"], lang)),
-        (t("kpi_grants", lang), fmt_eur(k["grants"], lang)), (t("kpi_regions", lang), fmt_int(k["regions_covered"], lang))],
+        (t("kpi_projects", lang), fmt_int(k["projects"], lang)),
+        (t("kpi_budget", lang), fmt_eur_short(k["total_budget"], lang)),  # tiles: 108,1 M€ rather than 12 digits
+        (t("kpi_fse", lang), fmt_eur_short(k["fse_amount"], lang)), (t("kpi_median_rate", lang), fmt_pct(k["median_rate"], lang)),
+        (t("kpi_grants", lang), fmt_eur_short(k["grants"], lang)), (t("kpi_regions", lang), fmt_int(k["regions_covered"], lang))],
         note=t("bu_budget_note", lang)))
     if s["n"] == 0:
         slides.append(Slide(title=t("empty", lang)))
@@ -63,9 +64,12 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
     fse = Q.fse_projects(f)
     if not fse.empty:
         flagged = fse[fse["flags"] != ""]
-        slides.append(Slide(title=t("fse_title", lang), chart=charts.fse_scatter(fse, lang),
-                            note="; ".join(f"{r.title[:60]} : {', '.join(rule_label(x) for x in r.flags.split(', '))}"
-                                           for r in flagged.itertuples())))
+        note = "; ".join(f"{r.title[:60]} : {', '.join(rule_label(x) for x in r.flags.split(', '))}"
+                         for r in flagged.head(5).itertuples())  # a slide note, not the whole list
+        n_flagged = int(Q.fse_summary(f)["flagged"])
+        if n_flagged > 5:
+            note += f" (+ {fmt_int(n_flagged - 5, lang)})"
+        slides.append(Slide(title=t("fse_title", lang), chart=charts.fse_scatter(fse, lang), note=note))
     off = Q.off_map(f).set_index("scope")["n"]
     slides.append(Slide(title=t("map_title", lang),
                         chart=charts.choropleth(Q.map_regions(f), "region", "n", lang,

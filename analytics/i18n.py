@@ -106,6 +106,10 @@ _T: dict[str, tuple[str, str]] = {
     "within_tolerance": ("dans la tolérance de 0,1 %", "within the 0.1 % tolerance"),
     "outside_tolerance": ("au-delà de la tolérance de 0,1 %", "beyond the 0.1 % tolerance"),
     "by_programme": ("Projets par programme et statut", "Projects by programme and status"),
+    "by_programme_others": ("Le graphique montre les {k} programmes les plus fournis ; les autres réunissent {n} projets "
+                            "(détail dans les données du graphique).",
+                            "The chart shows the {k} largest programmes; the others hold {n} projects (listed in the "
+                            "data behind the chart)."),
     # budgets
     "bu_title": ("Distribution des budgets", "Distribution of project budgets"),
     "bu_hist": ("Nombre de projets par tranche de budget", "Number of projects per budget band"),
@@ -260,6 +264,23 @@ def fmt_eur(v, lang: str = "fr") -> str:
     return f"{n}{NBSP}€" if lang == "fr" else f"€{n}"
 
 
+def fmt_eur_short(v, lang: str = "fr") -> str:
+    """An amount for a key-figure tile: exact below ten million euros (``9 999 999 €``), else in millions or
+    billions with three significant digits at least (``108,1 M€``, ``2,35 Md€``; ``€108.1M``, ``€2.35bn``)."""
+    if _missing(v):
+        return "–"
+    a = abs(float(v))
+    if a < 1e7:
+        return fmt_eur(v, lang)
+    div, unit_fr, unit_en = (1e9, "Md€", "bn") if a >= 999.95e6 else (1e6, "M€", "M")
+    x = a / div
+    digits = 2 if x < 9.995 else 1 if x < 999.95 else 0
+    n, sign = f"{x:,.{digits}f}", "-" if float(v) < 0 else ""
+    if lang == "fr":
+        return sign + n.replace(",", NNBSP).replace(".", ",") + f"{NBSP}{unit_fr}"
+    return f"{sign}€{n}{unit_en}"
+
+
 def fmt_pct(v, lang: str = "fr", digits: int = 1) -> str:
     if _missing(v):
         return "–"
@@ -352,10 +373,10 @@ _T.update({
 
 _T.update({
     "others": ("Autres programmes", "Other programmes"),
-    "fse_sampled": ("{shown} projets FSE représentés sur {n} (d'abord les incohérences signalées, puis les plus gros "
-                    "budgets) ; les chiffres clés portent sur les {n}.",
-                    "{shown} of {n} ESF projects drawn (flagged inconsistencies first, then the largest budgets); the key "
-                    "figures cover all {n}."),
+    "fse_sampled": ("{shown} projets FSE représentés sur {n} (les incohérences signalées d'abord, {cap} au plus, puis "
+                    "les plus gros budgets) ; les chiffres clés portent sur les {n}.",
+                    "{shown} of {n} ESF projects drawn (flagged inconsistencies first, at most {cap}, then the largest "
+                    "budgets); the key figures cover all {n}."),
     "fse_top": ("{k} projets représentés : d'abord les incohérences signalées, puis les plus gros budgets.",
                 "{k} projects drawn: flagged inconsistencies first, then the largest budgets."),
     "grouped_note": ("Les {k} programmes les plus fournis sont détaillés ; les autres sont regroupés sous « Autres "

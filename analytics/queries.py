@@ -360,19 +360,25 @@ def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
 
 
 # -- FSE ----------------------------------------------------------------------------------------------------
+FSE_FLAGGED_SHARE = 4  # at most a quarter of the plotted FSE projects are flagged ones
+
+
 @_cache
 def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
-    """The FSE projects to plot: the flagged ones first, then the largest. Only the columns the page shows: the
-    rows are spread over the whole table, and each string column read for them costs a scan of it."""
-    cte, params = _filtered(f)
-    return _df(f"""{cte}
-        , keys AS (SELECT pk FROM fp WHERE fse_amount_eur IS NOT NULL ORDER BY fse_flags = '', total_budget_eur IS NULL, pk
-                   LIMIT ?)
+    """The FSE projects to plot: the flagged ones first (a quarter of ``limit`` at most, so that a portfolio with
+    thousands of them still shows its consistent projects), then the largest. Only the columns the page shows:
+    the rows are spread over the whole table, and each string column read for them costs a scan of it."""
+    where, params = f.where("f")
+    cap = max(limit // FSE_FLAGGED_SHARE, 1)
+    part = ("SELECT * FROM (SELECT pk, {k} AS k, total_budget_eur IS NULL AS nob FROM facts f WHERE " + where
+            + " AND fse_amount_eur IS NOT NULL AND fse_flags {op} '' ORDER BY nob, pk LIMIT ?)")
+    return _df(f"""WITH keys AS ({part.format(k=0, op="<>")} UNION ALL {part.format(k=1, op="=")}
+                            ORDER BY k, nob, pk LIMIT ?)
         SELECT f.title, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
                f.total_budget_eur - f.fse_amount_eur AS other_eur, f.fse_rate_stated, f.fse_rate_computed,
                f.fse_flags AS flags
         FROM facts f WHERE f.pk IN (SELECT pk FROM keys)
-        ORDER BY f.fse_flags = '', f.total_budget_eur IS NULL, f.pk""", params + [limit])
+        ORDER BY f.fse_flags = '', f.total_budget_eur IS NULL, f.pk""", params + [cap] + params + [limit, limit])
 
 
 @_cache

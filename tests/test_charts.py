@@ -71,3 +71,13 @@ def test_english_separators():
     fig = charts.fse_rates(Q.fse_projects(Filters()), "en")
     assert fig.layout.separators == ".,"
     assert charts.fse_rates(Q.fse_projects(Filters()), "fr").layout.separators == ", "
+
+
+def test_euro_axes_in_millions_beyond_ten_million():
+    small = charts._eur_axis("fr", 9_000_000)
+    assert small["tickformat"] == ",.0f" and small["ticksuffix"] == " €"
+    big = charts._eur_axis("fr", 45_000_000)
+    assert big["tickvals"] == [0, 10_000_000, 20_000_000, 30_000_000, 40_000_000, 50_000_000]
+    assert [x.replace("\u00a0", " ") for x in big["ticktext"]] == ["0", "10 M€", "20 M€", "30 M€", "40 M€", "50 M€"]
+    assert charts._eur_axis("en", 2.5e9)["ticktext"][:3] == ["0", "€0.5bn", "€1bn"]
+    assert charts._eur_axis("fr", 2.5e9)["ticktext"][1].replace("\u00a0", " ") == "0,5 Md€"

@@ -28,7 +28,7 @@ def test_parameters_come_from_the_real_records():
     assert "MOBILITÉ" in p["tags"] and "SENSIBILISATION" in p["tags"]
 
 
-def test_synthetic_rows_go_through_the_import_path(tmp_path):
+def test_synthetic_rows_go_through_the_import_path(tmp_path, monkeypatch):
     raw, tables, db = tmp_path / "raw", tmp_path / "tables", tmp_path / "wh.duckdb"
     shutil.copytree(RAW, raw)
     synth.generate(5000, tables / "portfolio.csv", seed=11)
@@ -49,3 +49,14 @@ def test_synthetic_rows_go_through_the_import_path(tmp_path):
     placed = con.execute("SELECT avg((scope IS NOT NULL)::INT) FROM projects WHERE source_file = 'portfolio.csv'"
                          ).fetchone()[0]
     assert placed > 0.99
+    con.close()
+
+    # the FSE scatter at this size: the flagged projects first, a quarter of the points at most, then the largest
+    from analytics import queries as Q
+    from analytics.filters import Filters
+
+    monkeypatch.setenv("ESS_WAREHOUSE", str(db))
+    df = Q.fse_projects(Filters(), 40)
+    flagged = df["flags"] != ""
+    assert len(df) == 40 and flagged.sum() == 40 // Q.FSE_FLAGGED_SHARE and flagged.iloc[:10].all()
+    assert df.loc[~flagged, "total_budget_eur"].is_monotonic_decreasing

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
 
 
 def page():
@@ -13,11 +13,15 @@ def page():
     k = Q.kpis(f)
     cols = st.columns(4) + st.columns(4)
     cols[0].metric(t("kpi_projects", lg), fmt_int(k["projects"], lg))
-    cols[1].metric(t("kpi_budget", lg), fmt_eur(k["total_budget"], lg), help=t("bu_budget_note", lg))
-    cols[2].metric(t("kpi_fse", lg), fmt_eur(k["fse_amount"], lg), help=f"{fmt_int(k['n_fse'], lg)} {t('projects_n', lg)}")
+    # large amounts are shortened on the tiles (108,1 M€); the exact amount is in the tooltip
+    cols[1].metric(t("kpi_budget", lg), fmt_eur_short(k["total_budget"], lg),
+                   help=f"{fmt_eur(k['total_budget'], lg)}. {t('bu_budget_note', lg)}")
+    cols[2].metric(t("kpi_fse", lg), fmt_eur_short(k["fse_amount"], lg),
+                   help=f"{fmt_eur(k['fse_amount'], lg)} ; {fmt_int(k['n_fse'], lg)} {t('projects_n', lg)}")
     cols[3].metric(t("kpi_avg_rate", lg), fmt_pct(k["avg_rate"], lg))
     cols[4].metric(t("kpi_median_rate", lg), fmt_pct(k["median_rate"], lg))
-    cols[5].metric(t("kpi_grants", lg), fmt_eur(k["grants"], lg), help=f"{fmt_int(k['n_grants'], lg)} {t('projects_n', lg)}")
+    cols[5].metric(t("kpi_grants", lg), fmt_eur_short(k["grants"], lg),
+                   help=f"{fmt_eur(k['grants'], lg)} ; {fmt_int(k['n_grants'], lg)} {t('projects_n', lg)}")
     cols[6].metric(t("kpi_regions", lg), fmt_int(k["regions_covered"], lg),
                    help=f"{t('scope_national', lg)} : {fmt_int(k['n_national'], lg)} ; "
                         f"{t('scope_multi-region', lg)} : {fmt_int(k['n_multi'], lg)} ; "
@@ -38,9 +42,13 @@ def page():
     if not fun.empty:
         ui.table_twin(fun, "funnels")
     bps = Q.by_programme_status(f)
-    bps["programme"] = bps["programme"].replace({Q.OTHERS: t("others", lg)})
-    ui.chart(charts.stacked_counts(bps, "programme", "status", t("by_programme", lg), lg, ui.status_label),
-             bps.assign(status=bps["status"].map(ui.status_label)), "programme_status")
+    others = bps[bps["programme"] == Q.OTHERS]
+    shown = bps[bps["programme"] != Q.OTHERS]  # a bar for hundreds of small calls would flatten the others
+    ui.chart(charts.stacked_counts(shown, "programme", "status", t("by_programme", lg), lg, ui.status_label),
+             bps.replace({"programme": {Q.OTHERS: t("others", lg)}}).assign(status=bps["status"].map(ui.status_label)),
+             "programme_status")
+    if not others.empty:
+        st.caption(t("by_programme_others", lg, n=fmt_int(others["n"].sum(), lg), k=shown["programme"].nunique()))
 
     st.subheader(t("recon_title", lg))
     rec = Q.envelope_reconciliation(f)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
 
 LIMIT = 2000  # points on the scatter plot
 ROWS = 30  # lines on the labelled charts
@@ -21,11 +21,12 @@ def page():
     flagged = df[df["flags"] != ""]
     c = st.columns(4)
     c[0].metric(t("kpi_projects", lg), fmt_int(s["n"], lg))
-    c[1].metric(t("kpi_fse", lg), fmt_eur(s["fse"], lg))
-    c[2].metric(t("kpi_budget", lg), fmt_eur(s["budget"], lg))
+    c[1].metric(t("kpi_fse", lg), fmt_eur_short(s["fse"], lg), help=fmt_eur(s["fse"], lg))
+    c[2].metric(t("kpi_budget", lg), fmt_eur_short(s["budget"], lg), help=fmt_eur(s["budget"], lg))
     c[3].metric(t("issues_flagged", lg), fmt_int(s["flagged"], lg))
     if s["n"] > len(df):
-        st.caption(t("fse_sampled", lg, shown=fmt_int(len(df), lg), n=fmt_int(s["n"], lg)))
+        st.caption(t("fse_sampled", lg, shown=fmt_int(len(df), lg), n=fmt_int(s["n"], lg),
+                     cap=fmt_int(LIMIT // Q.FSE_FLAGGED_SHARE, lg)))
     for row in flagged.head(5).itertuples():
         labels = ", ".join(ui.rule_label(r) for r in row.flags.split(", "))
         st.warning(f"**{row.title}** — {labels} : FSE {fmt_eur(row.fse_amount_eur, lg)} / "
