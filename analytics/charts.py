@@ -284,8 +284,8 @@ def theme_heatmap(df: pd.DataFrame, lang: str) -> go.Figure:
     label = "label_fr" if lang == "fr" else "label_en"
     pivot = df.pivot_table(index=label, columns="region", values="n", aggfunc="sum", fill_value=0)
     fig = go.Figure(go.Heatmap(z=pivot.values, x=list(pivot.columns), y=list(pivot.index), colorscale=SEQUENTIAL,
-                               text=pivot.values, texttemplate="%{text}",
-                               hovertemplate="%{y}<br>%{x}<br>%{z}<extra></extra>",
+                               texttemplate="%{z:,.0f}",  # grouped digits with the layout's separators
+                               hovertemplate="%{y}<br>%{x}<br>%{z:,.0f}<extra></extra>",
                                colorbar={"title": {"text": t("projects_n", lang)}}))
     fig = _layout(fig, t("th_heatmap", lang), lang, height=160 + 30 * len(pivot))
     fig.update_xaxes(tickangle=-35)
