@@ -59,7 +59,8 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
         return slides
     hist = Q.budget_histogram(f, True, "programme")
     if not hist.empty:
-        slides.append(Slide(title=t("bu_title", lang), chart=charts.budget_histogram(hist, True, lang, str),
+        slides.append(Slide(title=t("bu_title", lang), chart=charts.budget_histogram(
+            hist, True, lang, lambda g: t("others", lang) if g == Q.OTHERS else str(g)),
                             note=t("bu_budget_note", lang)))
     fse = Q.fse_projects(f)
     if not fse.empty:
@@ -88,7 +89,7 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
                      fmt_eur(r.grant_amount_eur, lang)])
     more = s["n"] - len(top)
     slides.append(Slide(title=t("deck_projects", lang), table=rows,
-                        note=t("deck_more", lang, n=more) if more > 0 else ""))
+                        note=t("deck_more", lang, n=fmt_int(more, lang)) if more > 0 else ""))
     cov = Q.coverage(f)
     issues = Q.issues_by_rule(f)
     bullets = [t("deck_coverage", lang, b=fmt_pct(cov["with_budget"] / cov["n"], lang, 0),
