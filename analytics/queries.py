@@ -508,9 +508,10 @@ def projects_page(f: Filters, sort: str = "budget", descending: bool = True, pag
     return _df(f"""{cte}
         , keys AS (SELECT pk FROM fp ORDER BY {by} LIMIT ? OFFSET ?),
         page AS (SELECT pk, project_id, title, lead_org, programme_name, status, scope, {_BUDGET}, fse_amount_eur,
-                        grant_amount_eur, start_date, end_date, n_issues FROM facts WHERE pk IN (SELECT pk FROM keys)),
-        reg AS (SELECT r.pk, string_agg(g.name, ', ' ORDER BY g.name) AS regions FROM fact_regions r
-                JOIN regions g USING (region_code) WHERE r.pk IN (SELECT pk FROM page) GROUP BY 1)
+                        grant_amount_eur, start_date, end_date, n_issues, region_mask
+                 FROM facts WHERE pk IN (SELECT pk FROM keys)),
+        reg AS (SELECT p.pk, string_agg(g.name, ', ' ORDER BY g.name) AS regions  -- the regions of the page's mask
+                FROM page p JOIN dim_regions g ON (p.region_mask >> g.region_no) & 1 = 1 GROUP BY 1)
         SELECT project_id, title, lead_org, programme_name AS programme, status, scope, reg.regions,
                {_BUDGET} AS budget_eur, fse_amount_eur, grant_amount_eur, start_date, end_date, n_issues
         FROM page LEFT JOIN reg USING (pk) ORDER BY {by}""",
@@ -534,8 +535,8 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
     project = project[project["project_id"] == project_id]  # a pk from an older build names another project
     out = {
         "project": project,
-        "regions": _df("SELECT r.region_code, g.name FROM fact_regions r JOIN regions g USING (region_code) "
-                       "WHERE pk = ? ORDER BY 1", k),
+        "regions": _df("SELECT region_code, name FROM dim_regions WHERE (? >> region_no) & 1 = 1 ORDER BY 1",
+                       [int(project["region_mask"].iloc[0]) if len(project) else 0]),  # the project's region mask
         "departments": _df("SELECT d.department_code, g.name FROM fact_departments d JOIN departments g "
                            "USING (department_code) WHERE pk = ? ORDER BY 1", k),
         "themes": _df("SELECT t.label_fr, t.label_en, x.rule FROM fact_themes x JOIN themes t USING (theme_id) "

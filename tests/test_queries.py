@@ -101,6 +101,16 @@ def test_projects_page_is_paged_and_sorted():
     assert len(page16) == 9
 
 
+def test_projects_list_and_detail_name_every_region_of_a_multi_region_project():
+    pid = "fse-2020-2021-202003945"  # Hauts-de-France and Occitanie in the FSE document
+    page = Q.projects_page(Filters(), "budget", True, 1, 200).set_index("project_id")
+    assert page.loc[pid, "regions"] == "Hauts-de-France, Occitanie"
+    assert page["regions"].isna().sum() == 7  # national and unplaced projects
+    pk = int(Q.project_options(Filters(programmes=("fse-2020-2021",))).set_index("project_id").loc[pid, "pk"])
+    d = Q.project_detail(pid, pk)
+    assert d["regions"].values.tolist() == [["32", "Hauts-de-France"], ["76", "Occitanie"]]
+
+
 def test_project_detail_has_sources_and_excerpt():
     opts = Q.project_options(Filters(search="monnaie locale"))
     pk = int(opts.set_index("project_id").loc["fse-2020-2021-202004086", "pk"])
