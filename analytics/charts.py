@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.i18n import fmt_eur, fmt_int, plotly_separators, t
+from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, plotly_separators, t
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -46,13 +46,8 @@ def _eur_axis(lang: str, vmax=None) -> dict:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
     ticks = [i * step for i in range(int(float(vmax) // step) + 2)]
-    div, fr, en = (1e9, "Md€", "bn") if float(vmax) >= 1e9 else (1e6, "M€", "M")
-
-    def label(v: float) -> str:
-        n = f"{v / div:.2f}".rstrip("0").rstrip(".")
-        return "0" if not v else (n.replace(".", ",") + f"\u00a0{fr}" if lang == "fr" else f"€{n}{en}")
-
-    return {"tickvals": ticks, "ticktext": [label(v) for v in ticks]}
+    unit = 1e9 if float(vmax) >= 1e9 else 1e6
+    return {"tickvals": ticks, "ticktext": [fmt_eur_short(v, lang, unit) if v else "0" for v in ticks]}
 
 
 # -- overview -----------------------------------------------------------------------------------------------

@@ -264,21 +264,26 @@ def fmt_eur(v, lang: str = "fr") -> str:
     return f"{n}{NBSP}€" if lang == "fr" else f"€{n}"
 
 
-def fmt_eur_short(v, lang: str = "fr") -> str:
+def fmt_eur_short(v, lang: str = "fr", unit: float | None = None) -> str:
     """An amount for a key-figure tile: exact below ten million euros (``9 999 999 €``), else in millions or
-    billions with three significant digits at least (``108,1 M€``, ``2,35 Md€``; ``€108.1M``, ``€2.35bn``)."""
+    billions with three significant digits at least (``108,1 M€``, ``2,35 Md€``; ``€108.1M``, ``€2.35bn``).
+    ``unit`` (1e6 or 1e9) imposes the unit and drops trailing zeros, for the ticks of one axis (``20 M€``)."""
     if _missing(v):
         return "–"
     a = abs(float(v))
-    if a < 1e7:
-        return fmt_eur(v, lang)
-    div, unit_fr, unit_en = (1e9, "Md€", "bn") if a >= 999.95e6 else (1e6, "M€", "M")
-    x = a / div
-    digits = 2 if x < 9.995 else 1 if x < 999.95 else 0
-    n, sign = f"{x:,.{digits}f}", "-" if float(v) < 0 else ""
+    if unit is None:
+        if a < 1e7:
+            return fmt_eur(v, lang)
+        unit = 1e9 if a >= 999.95e6 else 1e6
+        x = a / unit
+        n = f"{x:,.{2 if x < 9.995 else 1 if x < 999.95 else 0}f}"
+    else:
+        n = f"{a / unit:,.2f}".rstrip("0").rstrip(".")
+    name_fr, name_en = ("Md€", "bn") if unit >= 1e9 else ("M€", "M")
+    sign = "-" if float(v) < 0 else ""
     if lang == "fr":
-        return sign + n.replace(",", NNBSP).replace(".", ",") + f"{NBSP}{unit_fr}"
-    return f"{sign}€{n}{unit_en}"
+        return sign + n.replace(",", NNBSP).replace(".", ",") + f"{NBSP}{name_fr}"
+    return f"{sign}€{n}{name_en}"
 
 
 def fmt_pct(v, lang: str = "fr", digits: int = 1) -> str:

@@ -370,9 +370,12 @@ def fse_projects(f: Filters, limit: int = 2000) -> pd.DataFrame:
     the rows are spread over the whole table, and each string column read for them costs a scan of it."""
     where, params = f.where("f")
     cap = max(limit // FSE_FLAGGED_SHARE, 1)
-    part = ("SELECT * FROM (SELECT pk, {k} AS k, total_budget_eur IS NULL AS nob FROM facts f WHERE " + where
-            + " AND fse_amount_eur IS NOT NULL AND fse_flags {op} '' ORDER BY nob, pk LIMIT ?)")
-    return _df(f"""WITH keys AS ({part.format(k=0, op="<>")} UNION ALL {part.format(k=1, op="=")}
+
+    def part(k: int, flagged: str) -> str:  # the flagged (k = 0) or consistent (k = 1) projects, largest first
+        return (f"SELECT * FROM (SELECT pk, {k} AS k, total_budget_eur IS NULL AS nob FROM facts f WHERE {where} "
+                f"AND fse_amount_eur IS NOT NULL AND {flagged} ORDER BY nob, pk LIMIT ?)")
+
+    return _df(f"""WITH keys AS ({part(0, "fse_flags <> ''")} UNION ALL {part(1, "fse_flags = ''")}
                             ORDER BY k, nob, pk LIMIT ?)
         SELECT f.title, f.fse_code, f.total_budget_eur, f.fse_amount_eur,
                f.total_budget_eur - f.fse_amount_eur AS other_eur, f.fse_rate_stated, f.fse_rate_computed,

@@ -368,9 +368,10 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
             staged = build_facts(con, warehouse)
             finish(con)
             verify_keys(con, staged)
-            if con.execute("SELECT count(*) FROM projects").fetchone()[0] == 0:
+            n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
+            if n_projects == 0:
                 raise EtlError(f"{', '.join(build_info.get('input_dir', '').split(', '))}: the inputs hold no project record")
-            build_info["n_projects"] = str(con.execute("SELECT count(*) FROM projects").fetchone()[0])
+            build_info["n_projects"] = str(n_projects)
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(build_info.items()))
             con.execute("CHECKPOINT")
         finally:
@@ -388,8 +389,8 @@ BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins o
 
 _COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers", "partners",
            "key_figures", "field_sources", "programme_sources", "quality_issues"]
-_LINKS = [("regions", "region_code", "region_no"), ("departments", "department_code", "dept_no"),
-          ("themes", "theme_id", "theme_no")]
+_LINKS = [("regions", "region_code", "region_no", ""), ("departments", "department_code", "dept_no", ""),
+          ("themes", "theme_id", "theme_no", ", x.rule")]  # link table, code, its dimension number, other columns
 
 
 def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int]:
@@ -488,8 +489,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
                 f"GROUP BY 1) n WHERE n.prog_no = d.prog_no")
     carried = ("f.programme_id, f.prog_no, f.status, f.budget_eur, f.total_budget_eur, f.fse_amount_eur, "
                "f.grant_amount_eur, f.year_from, f.year_to, f.n_regions, f.n_departments, f.region_mask, f.theme_mask")
-    for table, col, no in _LINKS:
-        extra = ", x.rule" if table == "themes" else ""
+    for table, col, no, extra in _LINKS:
         con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT f.pk, x.{col}, d.{no}{extra}, {carried} "
                     f"FROM {S}.project_{table} x JOIN {W}.projects f USING (project_id) "
                     f"JOIN {W}.dim_{table} d USING ({col})")
@@ -516,8 +516,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP TABLE temp.main."{t}"')
         left.remove(t)
     con.execute("CREATE VIEW facts AS SELECT * FROM projects")
-    for table, col, _ in _LINKS:
-        extra = ", x.rule" if table == "themes" else ""
+    for table, col, _, extra in _LINKS:
         con.execute(f"DROP TABLE project_{table}")
         con.execute(f"CREATE VIEW project_{table} AS SELECT f.project_id, x.{col}{extra} FROM fact_{table} x "
                     f"JOIN projects f USING (pk)")
@@ -536,7 +535,7 @@ def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:
         fail("projects.programme_id", "value(s) not in programmes.programme_id", staged["projects"] - n_facts)
     if n_ids < n_facts:
         fail("projects", "duplicate key(s) on (project_id)", n_facts - n_ids)
-    for table, col, no in _LINKS:
+    for table, col, no, _ in _LINKS:
         n_fact = con.execute(f"SELECT count(*) FROM fact_{table}").fetchone()[0]
         if n_fact < staged[f"project_{table}"]:
             fail(f"project_{table}", f"row(s) whose project_id or {col} is unknown", staged[f"project_{table}"] - n_fact)
