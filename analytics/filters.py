@@ -48,13 +48,15 @@ class Filters:
                 mask, dim, no = _MASKS[table]
                 conds.append(f"({alias}.{mask} & (SELECT bit_or(1::BIGINT << {no}) FROM {dim} "
                              f"WHERE {column} IN ({marks}))) <> 0")
+            elif table == "dim_programmes":  # the tables carry the programme's number, not its key
+                conds.append(f"{alias}.prog_no IN (SELECT prog_no FROM dim_programmes WHERE programme_id IN ({marks}))")
             elif table:  # a link table: the project has at least one of the values
                 conds.append(f"{alias}.pk IN (SELECT pk FROM {table} WHERE {column} IN ({marks}))")
             else:
                 conds.append(f"{alias}.{column} IN ({marks})")
             params.extend(values)
 
-        is_in("programme_id", self.programmes)
+        is_in("programme_id", self.programmes, "dim_programmes")
         is_in("status", self.statuses)
         is_in("region_code", self.regions, "regions")
         is_in("department_code", self.departments, "fact_departments")

@@ -478,10 +478,14 @@ def theme_programme(f: Filters) -> pd.DataFrame:
 
 @_cache
 def theme_region(f: Filters) -> pd.DataFrame:
-    link, params = _link(f, "fact_theme_regions")
+    """Projects per theme and region. The theme rows are grouped by their project's region mask first (a few
+    hundred distinct masks), then each group is counted in every region of its mask."""
+    link, params = _link(f, "fact_themes")
     return _df(f"""
         SELECT t.label_fr, t.label_en, g.name AS region, a.n
-        FROM (SELECT x.theme_no, x.region_no, count(*) AS n {link} GROUP BY 1, 2) a
+        FROM (SELECT m.theme_no, g.region_no, sum(m.n)::BIGINT AS n
+              FROM (SELECT x.theme_no, x.region_mask, count(*) AS n {link} GROUP BY 1, 2) m
+              JOIN dim_regions g ON (m.region_mask >> g.region_no) & 1 = 1 GROUP BY 1, 2) a
         JOIN dim_themes t USING (theme_no) JOIN dim_regions g USING (region_no) ORDER BY 1, 3""", params)
 
 

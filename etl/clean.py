@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # Every kind of space a PDF-to-text export leaves inside numbers.
 _SPACES = "\u00a0\u202f\u2007\u2009\u200a\u2008 \t"
@@ -145,13 +146,19 @@ def parse_period(text: str | None) -> tuple[date | None, date | None]:
     return (dates[0] if dates else parse_date(clean)), None
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-as-space form used for name matching."""
-    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("'", " ").replace("’", " ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    """Lower-case, accent-free, punctuation-as-space form used for name matching.
+
+    ASCII text skips the Unicode decomposition (it would not change it); the geocoder folds the same n-grams
+    many times, hence the cache."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def slug(text: str, maxlen: int = 48) -> str:

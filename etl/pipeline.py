@@ -136,7 +136,8 @@ def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocum
 def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, skip_invalid_rows: bool,
                prefix: str) -> None:
     """A CSV/XLSX/Parquet import, checked and loaded in DuckDB. Rejected rows stop the build unless the user
-    chose to load the valid rows (``--skip-invalid-rows`` or the page's choice, kept beside the file)."""
+    chose to load the valid rows (``--skip-invalid-rows`` or the page's choice, kept beside the file). Its
+    projects are the view ``{prefix}_projects`` (read by ``build_facts``)."""
     try:
         st = tabular.stage(con, path, path.name, prefix)
     except tabular.TableError as exc:
@@ -154,9 +155,7 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, 
                 [path.name, tabular.FAMILY, st.sha256, st.n_rows + 1, 0])
     n = tabular.load(con, st)
     con.execute("UPDATE source_documents SET n_records = ? WHERE source_file = ?", [n, path.name])
-    for t in [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
-                                        "table_name LIKE ?", [f"{prefix}\\_%"]).fetchall()]:
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    tabular.release(con, st)
     report.documents.append((path.name, tabular.FAMILY, n))
     if st.n_rejected_rows:
         report.skipped.append((path.name, f"{st.n_rejected_rows} row(s) rejected (see quality issues)"))
@@ -365,7 +364,7 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
             for i, path in enumerate(tables):
                 load_table(con, path, report or BuildReport(db_path), skip_invalid_rows, f"t{i}")
             con.execute(SCHEMA.read_text(encoding="utf-8"))  # CREATE TABLE: in the warehouse, not in temp
-            staged = build_facts(con, warehouse)
+            staged = build_facts(con, warehouse, [f"t{i}" for i in range(len(tables))])
             finish(con)
             verify_keys(con, staged)
             n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
@@ -393,8 +392,9 @@ _LINKS = [("regions", "region_code", "region_no", ""), ("departments", "departme
           ("themes", "theme_id", "theme_no", ", x.rule")]  # link table, code, its dimension number, other columns
 
 
-def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int]:
-    """Fill the warehouse (catalog ``warehouse``) from the staging tables (TEMP tables under the same names),
+def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[str] = ()) -> dict[str, int]:
+    """Fill the warehouse (catalog ``warehouse``) from the staging tables (TEMP tables under the same names) and
+    the projects of the imported tables (the views ``{prefix}_projects`` of ``imports``, see etl.tabular.load),
     with the read side. Returns the staging tables' row counts, for ``verify_keys``.
 
     ``projects`` gets an integer key ``pk``, the project's rank by budget (largest first, no budget last, ties by
@@ -409,7 +409,9 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
     measures of their project, so that a page filters and aggregates them without a join (a join of millions
     of rows is what made a page slow); ``project_regions`` & co. become views over them (``finish``)."""
     S, W = "temp.main", f'"{warehouse}".main'  # staging, warehouse: qualified, as both hold the contract's names
-    staged = {t: con.execute(f"SELECT count(*) FROM {S}.{t}").fetchone()[0]
+    con.execute(f"CREATE TEMP VIEW all_projects AS SELECT * FROM {S}.projects"
+                + "".join(f" UNION ALL BY NAME SELECT * FROM {S}.{p}_projects" for p in imports))
+    staged = {t: con.execute(f"SELECT count(*) FROM {S}.{'all_projects' if t == 'projects' else t}").fetchone()[0]
               for t in ("projects", "project_regions", "project_departments", "project_themes")}
     con.execute("SET preserve_insertion_order = false")  # nothing below relies on it; keeping it costs memory
     for table in _COPIED:
@@ -425,7 +427,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
     con.execute(f"CREATE TABLE {W}.dim_themes AS SELECT row_number() OVER (ORDER BY theme_id)::SMALLINT AS theme_no, "
                 f"theme_id, label_fr, label_en FROM {W}.themes")
     lo, hi = con.execute(f"SELECT log10(min(b) FILTER (WHERE b > 0)), log10(max(b)) FROM "
-                         f"(SELECT coalesce(total_budget_eur, grant_amount_eur)::DOUBLE AS b FROM {S}.projects)").fetchone()
+                         f"(SELECT coalesce(total_budget_eur, grant_amount_eur)::DOUBLE AS b FROM {S}.all_projects)").fetchone()
     lo, hi = (lo or 0.0), (hi or 0.0)
     width = max((hi - lo) / BUDGET_BANDS, 1e-9)
     read_side = ("pk", "prog_no", "programme_name", "programme_year", "programme_kind", "budget_eur", "budget_band",
@@ -457,7 +459,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
                coalesce(c.n_themes, 0) AS n_themes, coalesce(c.n_issues, 0) AS n_issues, coalesce(fl.flags, '') AS fse_flags,
                coalesce(c.region_mask, 0) AS region_mask, coalesce(c.theme_mask, 0) AS theme_mask
         FROM (SELECT p.project_id, row_number() OVER (ORDER BY {budget} DESC NULLS LAST, p.project_id)::INTEGER AS pk
-              FROM {S}.projects p) k
+              FROM {S}.all_projects p) k
         LEFT JOIN project_counts c USING (project_id)
         LEFT JOIN (SELECT project_id, string_agg(DISTINCT rule, ', ' ORDER BY rule) AS flags FROM {S}.quality_issues
                    WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch') GROUP BY 1) fl USING (project_id)""")
@@ -474,9 +476,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
                coalesce(year(p.end_date), year(p.start_date), g.year) AS year_to,
                strip_accents(lower(p.title || ' ' || coalesce(p.lead_org, ''))) AS search_text,
                k.n_regions, k.n_departments, k.n_themes, k.n_issues, k.fse_flags, k.region_mask, k.theme_mask
-        FROM {S}.projects p JOIN {S}.project_keys k USING (project_id) JOIN {W}.dim_programmes g USING (programme_id)
+        FROM {S}.all_projects p JOIN {S}.project_keys k USING (project_id) JOIN {W}.dim_programmes g USING (programme_id)
         """, {"lo": lo, "width": width, "bands": BUDGET_BANDS})
     # staging tables are dropped once consumed: at ten million rows their memory is what the next steps need
+    con.execute(f"DROP VIEW {S}.all_projects")
+    for p in imports:
+        tabular.drop(con, p)
     con.execute(f"DROP TABLE {S}.projects")
     con.execute(f"DROP TABLE {S}.project_keys")
     rng = con.execute(f"SELECT max(budget_eur), min(budget_eur) FILTER (WHERE budget_eur > 0), min(year_from), "
@@ -487,7 +492,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
         ("year_max", str(rng[3] or ""))])
     con.execute(f"UPDATE {W}.dim_programmes d SET n_projects = n.n FROM (SELECT prog_no, count(*) AS n FROM {W}.projects "
                 f"GROUP BY 1) n WHERE n.prog_no = d.prog_no")
-    carried = ("f.programme_id, f.prog_no, f.status, f.budget_eur, f.total_budget_eur, f.fse_amount_eur, "
+    carried = ("f.prog_no, f.status, f.budget_eur, f.total_budget_eur, f.fse_amount_eur, "
                "f.grant_amount_eur, f.year_from, f.year_to, f.n_regions, f.n_departments, f.region_mask, f.theme_mask")
     for table, col, no, extra in _LINKS:
         con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT f.pk, x.{col}, d.{no}{extra}, {carried} "
@@ -497,8 +502,6 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str) -> dict[str, int
     con.execute(f"DROP TABLE {S}.cofinancers")
     con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT f.pk, c.name, {carried} "
                 f"FROM (SELECT DISTINCT project_id, name FROM {W}.cofinancers) c JOIN {W}.projects f USING (project_id)")
-    con.execute(f"CREATE TABLE {W}.fact_theme_regions AS SELECT x.pk, x.theme_id, x.theme_no, r.region_code, r.region_no, "
-                f"{carried.replace('f.', 'x.')} FROM {W}.fact_themes x JOIN {W}.fact_regions r USING (pk)")
     con.execute(f"""CREATE TABLE {W}.fact_issues AS
         SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.message,
                q."values", q.source_file, q.source_line, f.title AS project_title, {carried}

@@ -38,6 +38,7 @@ MAX_CELL = 5_000                 # characters in one cell
 MAX_AMOUNT = 10_000_000_000      # 10 G€: above this an amount is a typing error
 SMALL_DECODE = 64 * 1024 * 1024  # below this size a CSV's encoding is checked (and converted) in Python
 DETAIL_ROWS = 20_000             # tables up to this size also keep their text and per-field sources
+PROJECTS_VIEW_READS = ("ok", "prog", "geo")  # the tables the view {prefix}_projects reads (see load)
 
 STATUS_WORDS = {
     "funded": "funded", "finance": "funded", "financee": "funded", "retenu": "funded",
@@ -201,6 +202,8 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
             ELSE NULL END)::DATE;
         CREATE OR REPLACE TEMP MACRO ess_fold(x) AS trim(regexp_replace(strip_accents(lower(replace(trim(x), 'œ', 'oe'))), '[^a-z0-9]+', ' ', 'g'));
         CREATE OR REPLACE TEMP MACRO ess_slug(x) AS trim(regexp_replace(strip_accents(lower(replace(x, 'œ', 'oe'))), '[^a-z0-9]+', '-', 'g'), '-');
+        CREATE OR REPLACE TEMP MACRO ess_slug_id(x) AS (CASE  -- an identifier already made of letters, digits and single dashes: lower case
+            WHEN regexp_full_match(x, '[A-Za-z0-9]+(-[A-Za-z0-9]+)*') THEN lower(x) ELSE ess_slug(x) END);
         CREATE OR REPLACE TEMP MACRO ess_eur(v) AS replace(format('{:,.0f}', v::DOUBLE), ',', ' ') || ' €';
     """)
     con.execute("CREATE OR REPLACE TEMP TABLE ess_status AS SELECT * FROM (VALUES "
@@ -292,6 +295,11 @@ def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix:
     return st
 
 
+def _stem(name: str) -> str:
+    """The file's part of its projects' keys (letters, digits and dashes only)."""
+    return slug(Path(name).stem, 24) or "import"
+
+
 def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     """``{p}_typed``: one row per data row with typed values; ``{p}_problems``: every problem found."""
     p = st.prefix
@@ -321,6 +329,10 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
             words = STATUS_WORDS if kind == "status" else GRANT_KINDS
             cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in words.items())
             typed.append(f"CASE strip_accents(lower({r})) {cases} END AS {f}")
+        elif f == "project_id":  # the warehouse key: the file's stem and the given id, else a slug of call and title
+            typed.append(f"'imp-{_stem(st.name)}-' || CASE WHEN {r} IS NOT NULL THEN left(ess_slug_id({r}), 60) ELSE "
+                         f"left(ess_slug(raw_call || ' ' || raw_title), 40) || '-' || "
+                         f"left(md5(lower(raw_call || '|' || raw_title)), 6) END AS project_id")
         else:
             typed.append(f"{r} AS {f}")
     nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
@@ -386,22 +398,26 @@ def _places(con, st: Staged) -> None:
                 f"(SELECT DISTINCT location FROM {p}_ok WHERE location IS NOT NULL)")
     ref = geo.REF_DIR
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_pc AS
-        WITH l AS (SELECT location, regexp_extract(location, '^\\s*(\\d{{5}})\\s+(.+)$', ['pc', 'city']) AS m FROM {p}_loc
-                   WHERE regexp_full_match(location, '\\s*\\d{{5}}\\s+.+')),
-        cand AS (SELECT l.location, l.m.pc AS pc, c.name, c.department_code, c.region_code,
-                        ess_fold(c.name) = ess_fold(l.m.city) AS same
-                 FROM l JOIN read_csv('{ref / "postcodes.csv"}', all_varchar = true) pc ON pc.postcode = l.m.pc
-                 JOIN read_csv('{ref / "communes.csv"}', all_varchar = true) c USING (commune_code)),
+        WITH l AS (SELECT location, m.pc, m.city, ess_fold(m.city) AS city_folded FROM (
+                       SELECT location, regexp_extract(location, '^\\s*(\\d{{5}})\\s+(.+)$', ['pc', 'city']) AS m FROM {p}_loc
+                       WHERE regexp_full_match(location, '\\s*\\d{{5}}\\s+.+'))),
+        -- names folded once per commune and per location, not per candidate pair (a postcode covers up to 46 communes)
+        communes AS (SELECT commune_code, name, ess_fold(name) AS folded, department_code, region_code
+                     FROM read_csv('{ref / "communes.csv"}', all_varchar = true)),
+        cand AS (SELECT l.location, l.pc, l.city, c.name, c.department_code, c.region_code, c.folded = l.city_folded AS same
+                 FROM l JOIN read_csv('{ref / "postcodes.csv"}', all_varchar = true) pc ON pc.postcode = l.pc
+                 JOIN communes c USING (commune_code)),
         chosen AS (SELECT * FROM cand c WHERE same OR NOT EXISTS (SELECT 1 FROM cand d WHERE d.location = c.location AND d.same))
-        SELECT location, any_value(pc) AS pc, list(DISTINCT department_code ORDER BY department_code) AS deps,
+        SELECT location, any_value(pc) AS pc, any_value(city) AS city, list(DISTINCT department_code ORDER BY department_code) AS deps,
                list(DISTINCT region_code ORDER BY region_code) AS regs, list(name ORDER BY name)[1:3] AS names
         FROM chosen GROUP BY location""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (location VARCHAR, scope VARCHAR, method VARCHAR, evidence VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (location VARCHAR, scope VARCHAR, method VARCHAR, evidence VARCHAR, "
+                f"postcode VARCHAR, city VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (location VARCHAR, level VARCHAR, code VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_issue (location VARCHAR, rule VARCHAR, severity VARCHAR, "
                 f"message VARCHAR, vals VARCHAR, field VARCHAR)")
     con.execute(f"""INSERT INTO {p}_geo SELECT location, CASE WHEN len(regs) > 1 THEN 'multi-region' ELSE 'local' END,
-                    'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', ') FROM {p}_pc""")
+                    'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', '), pc, city FROM {p}_pc""")
     con.execute(f"""INSERT INTO {p}_geo_link SELECT location, 'region', unnest(regs) FROM {p}_pc
                     UNION ALL SELECT location, 'department', unnest(deps) FROM {p}_pc""")
     locs = [r[0] for r in con.execute(f"SELECT location FROM {p}_loc ANTI JOIN {p}_pc USING (location)").fetchall()]
@@ -412,7 +428,7 @@ def _places(con, st: Staged) -> None:
         hints = [LocationHint(f"{m.group(1)} {m.group(2)}", "address"), LocationHint(m.group(2), "fallback")] if m \
             else [LocationHint(loc, "location")]
         pl = geo.place(hints, gz)
-        rows.append((loc, pl.scope, pl.method, pl.evidence or None))
+        rows.append((loc, pl.scope, pl.method, pl.evidence or None, m.group(1) if m else None, m.group(2) if m else None))
         links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
         issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
     for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
@@ -428,18 +444,27 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
         con.unregister("incoming")
 
 
+def _split(column: str) -> str:
+    """The items of a 'a; b | c' cell and their positions, as two columns ``item`` and ``pos`` (unnested)."""
+    parts = f"string_split(regexp_replace({column}, '[|\\n]', ';', 'g'), ';')"
+    return f"unnest({parts}) AS item, generate_subscripts({parts}, 1) AS pos"
+
+
 def _themes(con, st: Staged) -> None:
-    """Themes of each distinct tag once; rows without tags: keyword rules on each distinct text."""
+    """Themes of each distinct tag once; rows without tags: keyword rules on each distinct text.
+
+    Tags are split once per distinct cell (``{p}_tagset``: a cell, its number ``set_id``; ``{p}_tags``: its tags
+    and their positions), not once per row: a large table repeats the same few combinations of tags."""
     p = st.prefix
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tags AS
-        SELECT row_no, trim(tag) AS tag, pos FROM (
-            SELECT row_no, unnest(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';')) AS tag,
-                   generate_subscripts(string_split(regexp_replace(themes, '[|\\n]', ';', 'g'), ';'), 1) AS pos
-            FROM {p}_ok WHERE themes IS NOT NULL) WHERE trim(tag) <> ''""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tagset AS SELECT themes, row_number() OVER () AS set_id
+                    FROM (SELECT DISTINCT themes FROM {p}_ok WHERE themes IS NOT NULL)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tags AS SELECT set_id, trim(item) AS tag, pos
+                    FROM (SELECT set_id, {_split('themes')} FROM {p}_tagset) WHERE trim(item) <> ''""")
+    con.execute(f"DELETE FROM {p}_tagset WHERE set_id NOT IN (SELECT set_id FROM {p}_tags)")  # cells of blanks: no tag
     tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
     texts = con.execute(f"""SELECT DISTINCT title, coalesce(description, '') FROM {p}_ok
-                            WHERE row_no NOT IN (SELECT row_no FROM {p}_tags)""").fetchall()
+                            WHERE themes IS NULL OR themes NOT IN (SELECT themes FROM {p}_tagset)""").fetchall()
     by_text = [(title, desc, th, rule) for title, desc in texts
                for th, rule in themes.assign([], f"{title} {desc}", title=title)[0]]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
@@ -447,26 +472,26 @@ def _themes(con, st: Staged) -> None:
                 f"rule VARCHAR)")
     for table, data in ((f"{p}_tag_theme", mapping), (f"{p}_text_theme", by_text)):
         _insert_rows(con, table, data)
+    # each row's cell of tags, by number
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_rowset AS SELECT o.row_no, o.project_id, s.set_id FROM {p}_ok o
+                    JOIN {p}_tagset s USING (themes)""")
 
 
 def load(con, st: Staged, programme_prefix: str = "imp") -> int:
-    """Insert the valid rows of a staged table, their places, themes and quality issues into the warehouse
-    tables of ``con``. Returns the number of projects loaded."""
+    """Insert the valid rows' places, themes, partners and quality issues of a staged table into the staging tables
+    of ``con``, and define the view ``{p}_projects`` of its projects. Returns the number of projects loaded."""
     p = st.prefix
-    stem = slug(Path(st.name).stem, 24) or "import"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_ok AS
-        SELECT t.* EXCLUDE (project_id), 'imp-' || ? || '-' || CASE WHEN raw_project_id IS NOT NULL THEN left(ess_slug(raw_project_id), 60)
-               ELSE left(ess_slug(call || ' ' || title), 40) || '-' || left(md5(lower(call || '|' || title)), 6) END
-               AS project_id
-        FROM {p}_typed t WHERE row_no NOT IN (SELECT row_no FROM {p}_problems)""", [stem])
+    if st.n_problems:
+        con.execute(f"DELETE FROM {p}_typed WHERE row_no IN (SELECT row_no FROM {p}_problems)")
+    con.execute(f"ALTER TABLE {p}_typed RENAME TO {p}_ok")  # the valid rows, typed, with their warehouse key
     progs = con.execute(f"SELECT call, call_year, any_value(funder ORDER BY row_no), min(row_no), max(row_no), count(*) "
                         f"FROM {p}_ok GROUP BY call, call_year").fetchall()
     prog_rows = []
     for call, year, funder, lo, hi, n in progs:
         key = f"{programme_prefix}-{key_slug(call)}" + (f"-{year}" if year else "")
-        prog_rows.append((call, year, key, funder, lo, hi, n))
+        prog_rows.append((call, year, key, funder, lo, hi, n, st.name))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_prog (call VARCHAR, call_year INTEGER, programme_id VARCHAR, "
-                f"funder VARCHAR, lo INTEGER, hi INTEGER, n INTEGER)")
+                f"funder VARCHAR, lo INTEGER, hi INTEGER, n INTEGER, source_file VARCHAR)")
     _insert_rows(con, f"{p}_prog", prog_rows)
     con.execute(f"""INSERT INTO programmes (programme_id, name, funder, year, kind, laureates, source_file,
                         source_line_start, source_line_end)
@@ -479,40 +504,61 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                     JOIN {p}_loc g USING (location)""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_rowloc AS SELECT o.row_no, o.project_id, g.loc_id FROM {p}_ok o
                     JOIN {p}_loc g USING (location)""")
-    con.execute(f"""INSERT INTO projects (project_id, programme_id, title, lead_org, status, fse_code, start_date, end_date,
-            location_raw, scope, total_budget_eur, budget_kind, fse_amount_eur, fse_rate_stated, fse_rate_computed,
-            grant_amount_eur, grant_kind, description, postcode, city, tags, geo_method, geo_evidence,
-            source_file, source_line_start, source_line_end)
-        SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded'), o.fse_code,
-               o.start_date, o.end_date, o.location, geo.scope, o.total_budget,
-               CASE WHEN o.total_budget IS NOT NULL THEN 'total' END, o.fse_amount, o.fse_rate,
-               CASE WHEN o.total_budget > 0 THEN round(o.fse_amount / o.total_budget, 4) END,
-               o.grant, CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END, o.description,
-               regexp_extract(o.location, '^\\s*(\\d{{5}})\\s+', 1), nullif(regexp_extract(o.location, '^\\s*\\d{{5}}\\s+(.+)$', 1), ''),
-               replace(regexp_replace(o.themes, '\\s*[;|\\n]\\s*', ' | ', 'g'), '  ', ' '), geo.method, geo.evidence,
-               ?, o.row_no, o.row_no
+    # The projects of the table: a view, read once when the warehouse is written (etl.pipeline.build_facts), rather
+    # than a copy of every row in the staging table ``projects``.
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_projects AS
+        SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded') AS status, o.fse_code,
+               o.start_date, o.end_date, o.location AS location_raw, geo.scope, o.total_budget AS total_budget_eur,
+               CASE WHEN o.total_budget IS NOT NULL THEN 'total' END AS budget_kind, o.fse_amount AS fse_amount_eur,
+               o.fse_rate AS fse_rate_stated,
+               CASE WHEN o.total_budget > 0 THEN round(o.fse_amount / o.total_budget, 4) END AS fse_rate_computed,
+               o.grant AS grant_amount_eur,
+               CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END AS grant_kind, o.description,
+               geo.postcode, geo.city, replace(regexp_replace(o.themes, '\\s*[;|\\n]\\s*', ' | ', 'g'), '  ', ' ') AS tags,
+               geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file, o.row_no AS source_line_start,
+               o.row_no AS source_line_end
         FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
-        LEFT JOIN {p}_geo geo ON geo.location = o.location""", [st.name])
+        LEFT JOIN {p}_geo geo ON geo.location = o.location""")
     for level, table in (("region", "project_regions"), ("department", "project_departments")):
         con.execute(f"""INSERT INTO {table} SELECT r.project_id, l.code FROM {p}_rowloc r
                         JOIN {p}_links l ON l.loc_id = r.loc_id AND l.level = '{level}'""")
     con.execute(f"""INSERT INTO project_themes
-        SELECT o.project_id, x.theme_id, x.rule FROM (
-            SELECT row_no, theme_id, arg_min(rule, pos) AS rule FROM (
-                SELECT t.row_no, m.theme_id, m.rule, t.pos FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
-                UNION ALL
-                SELECT o.row_no, x.theme_id, x.rule, 0 FROM {p}_ok o ANTI JOIN {p}_tags t USING (row_no)
-                JOIN {p}_text_theme x ON x.title = o.title AND x.description = coalesce(o.description, ''))
-            GROUP BY row_no, theme_id) x JOIN {p}_ok o USING (row_no)""")
-    for field_, table in (("cofinancers", "cofinancers"), ("partners", "partners")):
-        con.execute(f"""INSERT INTO {table} SELECT project_id, pos, trim(name) FROM (
-            SELECT project_id, unnest(string_split(regexp_replace({field_}, '[|\\n]', ';', 'g'), ';')) AS name,
-                   generate_subscripts(string_split(regexp_replace({field_}, '[|\\n]', ';', 'g'), ';'), 1) AS pos
-            FROM {p}_ok WHERE {field_} IS NOT NULL) WHERE trim(name) <> ''""")
+        SELECT r.project_id, x.theme_id, x.rule FROM {p}_rowset r JOIN (
+            SELECT t.set_id, m.theme_id, arg_min(m.rule, t.pos) AS rule FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
+            GROUP BY 1, 2) x USING (set_id)
+        UNION ALL
+        SELECT o.project_id, x.theme_id, min(x.rule) FROM {p}_ok o ANTI JOIN {p}_rowset USING (row_no)
+        JOIN {p}_text_theme x ON x.title = o.title AND x.description = coalesce(o.description, '') GROUP BY 1, 2""")
+    for column in ("cofinancers", "partners"):  # split once per distinct cell
+        con.execute(f"""INSERT INTO {column} SELECT o.project_id, c.pos, c.name FROM {p}_ok o JOIN (
+            SELECT cell, pos, trim(item) AS name FROM (SELECT cell, {_split('cell')} FROM (
+                SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)) WHERE trim(item) <> '') c
+            ON c.cell = o.{column}""")
     _issues(con, st)
     if st.n_rows <= DETAIL_ROWS:
         _detail(con, st)
     return con.execute(f"SELECT count(*) FROM {p}_ok").fetchone()[0]
+
+
+def release(con, st: Staged) -> None:
+    """Once loaded, free what the view ``{p}_projects`` does not read: the other temporary tables of the table, and
+    the rows' raw text (kept until now for the problems and the sources)."""
+    p = st.prefix
+    keep = {f"{p}_{t}" for t in PROJECTS_VIEW_READS}
+    for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
+                            [f"{p}_"]).fetchall():
+        if t not in keep:
+            con.execute(f"DROP TABLE {t}")
+    for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ? AND "
+                            "starts_with(column_name, 'raw_')", [f"{p}_ok"]).fetchall():
+        con.execute(f"ALTER TABLE {p}_ok DROP COLUMN {c}")
+
+
+def drop(con, prefix: str) -> None:
+    """The view ``{prefix}_projects`` and the tables it reads, once the warehouse has its rows."""
+    con.execute(f"DROP VIEW IF EXISTS {prefix}_projects")
+    for t in PROJECTS_VIEW_READS:
+        con.execute(f"DROP TABLE IF EXISTS {prefix}_{t}")
 
 
 def _issues(con, st: Staged) -> None:
@@ -548,8 +594,8 @@ def _issues(con, st: Staged) -> None:
             SELECT project_id, 'unresolved_location', 'warning', 'no region or department could be found for this record',
                    '(no location given)', 'location', row_no FROM {p}_ok WHERE location IS NULL
             UNION ALL
-            SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', o.row_no
-            FROM {p}_tags t JOIN {p}_ok o USING (row_no) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
+            SELECT r.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', r.row_no
+            FROM {p}_rowset r JOIN {p}_tags t USING (set_id) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
             ORDER BY line, rule)""", [st.name])
     # rejected rows: reported, not loaded
     con.execute(f"""INSERT INTO quality_issues
