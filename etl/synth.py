@@ -5,7 +5,8 @@
 Distributions are learnt from the real records (the bundled documents, parsed by the ETL):
 budgets log-normal with the mean and spread of the real log-budgets, FSE rates around the real
 ones with some outliers, grant shares of the PTCE laureates, statuses in their real proportions,
-tags drawn from the real tag vocabulary (1 to 3 per project), cofinancers from the real names.
+tags drawn from the real tag vocabulary (1 to 3 per project), titles from the real titles (numbered;
+about half of them have accented letters, as in French), cofinancers from the real names.
 Places are communes drawn in proportion to their population (a real postcode and name), with a
 few multi-region and national projects. A small share of rows is deliberately inconsistent (FSE
 above budget, stated rate off, end before start) and a smaller one invalid (unreadable amount),
@@ -48,7 +49,7 @@ def learn(raw_dir: Path = DEFAULT_INPUT) -> dict:
         "log_mu": statistics.fmean(logs), "log_sigma": statistics.pstdev(logs),
         "rate_mu": statistics.fmean(rates), "rate_sigma": max(0.01, statistics.pstdev(rates)),
         "grant_share": statistics.fmean(shares) if shares else 0.3,
-        "tags": tag_words, "cofinancers": cof,
+        "tags": tag_words, "cofinancers": cof, "titles": sorted({" ".join(t.split())[:80] for t in p["title"]}),
         "status": {k: float(v) for k, v in status.items()},
         "share_multi": float(scope.get("multi-region", 0.03)), "share_national": float(scope.get("national", 0.02)),
         "n_real": len(p), "n_budgets": len(budgets),
@@ -107,7 +108,7 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
                floor({U(16)} * {ntags})::INT AS t1, floor({U(17)} * {ntags})::INT AS t2, floor({U(18)} * {ntags})::INT AS t3,
                floor({U(19)} * {len(regions)})::INT AS r1, floor({U(20)} * {len(regions)})::INT AS r2,
                floor({U(21)} * 730)::INT AS start_offset, 180 + floor({U(22)} * 900)::INT AS duration,
-               floor({U(23)} * ({ncof} + 2))::INT AS cof
+               floor({U(23)} * ({ncof} + 2))::INT AS cof, floor({U(24)} * {len(params['titles'])})::INT AS title_no
         FROM range({int(rows)}) t(i)),
     placed AS (
         SELECT b.*, c.name AS commune, c.postcode FROM base b ASOF JOIN comm c ON b.target >= c.cum),
@@ -126,7 +127,7 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
         'Appel à projets ' || {_sql_list(themes_calls)}[call_theme + 1] || ' ' || year || ' – vague ' || (call_no + 1) AS appel,
         year AS annee,
         'S{seed}-' || lpad(i::VARCHAR, 10, '0') AS identifiant,
-        {_sql_list(params['tags'])}[t1 + 1] || ' – projet ' || i AS titre,
+        {_sql_list(params['titles'])}[title_no + 1] || ' – ' || i AS titre,
         'Structure ' || (hash(i, {seed}, 30) % 200000) AS porteur,
         statut,
         CASE WHEN has_fse THEN '2' || lpad((hash(i, {seed}, 31) % 100000000)::VARCHAR, 8, '0') END AS code_fse,

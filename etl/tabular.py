@@ -313,7 +313,7 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
         return x
     inner += [f"regexp_replace({blanks_out(f'lower({raw[f]})')}, '(€|eur|euros)$', '') AS cl_{f}"
               for f, k in types.items() if k in ("amount", "rate")]
-    typed = ["row_no"]
+    typed, joins = ["row_no"], []
     for f, kind in types.items():
         r, c = f"raw_{f}", f"cl_{f}"
         typed.append(r)
@@ -325,10 +325,12 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
             typed.append(f"ess_date({r}) AS {f}")
         elif kind == "year":
             typed.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
-        elif kind in ("status", "grant_kind"):
+        elif kind in ("status", "grant_kind"):  # a small vocabulary: each distinct value mapped once, then joined
             words = STATUS_WORDS if kind == "status" else GRANT_KINDS
             cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in words.items())
-            typed.append(f"CASE strip_accents(lower({r})) {cases} END AS {f}")
+            joins.append(f"LEFT JOIN (SELECT v, CASE strip_accents(lower(v)) {cases} END AS m FROM (SELECT DISTINCT "
+                         f"{raw[f]} AS v FROM {p}_raw)) w_{f} ON w_{f}.v = {r}")
+            typed.append(f"w_{f}.m AS {f}")
         elif f == "project_id":  # the warehouse key: the file's stem and the given id, else a slug of call and title
             typed.append(f"'imp-{_stem(st.name)}-' || CASE WHEN {r} IS NOT NULL THEN left(ess_slug_id({r}), 60) ELSE "
                          f"left(ess_slug(raw_call || ' ' || raw_title), 40) || '-' || "
@@ -337,7 +339,7 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
             typed.append(f"{r} AS {f}")
     nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(typed)} FROM "
-                f"(SELECT {', '.join(inner)} FROM {p}_raw) WHERE {nonblank}")
+                f"(SELECT {', '.join(inner)} FROM {p}_raw) {' '.join(joins)} WHERE {nonblank}")
     checks = []
     for f, kind in types.items():
         if f not in idx:

@@ -234,3 +234,25 @@ def _corrupt_and_verify(src, tmp_path, statement):
 ])
 def test_verify_keys_finds_orphans_and_duplicates(warehouse, tmp_path, statement, expected):
     assert expected in _corrupt_and_verify(warehouse, tmp_path, statement)
+
+
+@pytest.mark.parametrize("text", ["École du numérique – 12 €", "ecole « bio » … 100 %", "Cœur d'Hérault",
+                                  "e\u0301cole", "Ångström\u2003Łódź", "plain ascii 42", ""])
+def test_search_fold_equals_strip_accents(text):
+    """The read side folds accents only where the text has something to fold: the same result as strip_accents."""
+    from etl.pipeline import _FOLD
+
+    c = duckdb.connect()
+    assert c.execute(f"SELECT {_FOLD.format(x='$t')}, strip_accents($t)", {"t": text}).fetchone() == \
+        c.execute("SELECT strip_accents($t), strip_accents($t)", {"t": text}).fetchone()
+
+
+def test_search_fold_misses_no_accented_character():
+    """No single character that strip_accents changes is taken for one with nothing to fold."""
+    from etl.pipeline import _FOLD
+
+    c = duckdb.connect()
+    every = [cp for cp in range(1, 0x30000) if not 0xD800 <= cp <= 0xDFFF]
+    missed = c.execute(f"SELECT count(*) FROM (SELECT chr(cp) AS ch FROM (SELECT unnest($cps) AS cp)) "
+                       f"WHERE {_FOLD.format(x='ch')} <> strip_accents(ch)", {"cps": every}).fetchone()[0]
+    assert missed == 0
