@@ -446,10 +446,11 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
         con.unregister("incoming")
 
 
-def _split(column: str) -> str:
-    """The items of a 'a; b | c' cell and their positions, as two columns ``item`` and ``pos`` (unnested)."""
-    parts = f"string_split(regexp_replace({column}, '[|\\n]', ';', 'g'), ';')"
-    return f"unnest({parts}) AS item, generate_subscripts({parts}, 1) AS pos"
+def _split(cells: str, key: str, cell: str) -> str:
+    """A query of the items of each 'a; b | c' cell of ``cells`` (a table or a query): columns ``key``, ``item``
+    (trimmed; blank items dropped) and ``pos`` (its position in the cell)."""
+    return (f"SELECT {key}, trim(item) AS item, pos FROM (SELECT {key}, unnest(l) AS item, generate_subscripts(l, 1) "
+            f"AS pos FROM (SELECT {key}, regexp_split_to_array({cell}, '[;|\\n]') AS l FROM {cells})) WHERE trim(item) <> ''")
 
 
 def _themes(con, st: Staged) -> None:
@@ -460,8 +461,8 @@ def _themes(con, st: Staged) -> None:
     p = st.prefix
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tagset AS SELECT themes, row_number() OVER () AS set_id
                     FROM (SELECT DISTINCT themes FROM {p}_ok WHERE themes IS NOT NULL)""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tags AS SELECT set_id, trim(item) AS tag, pos
-                    FROM (SELECT set_id, {_split('themes')} FROM {p}_tagset) WHERE trim(item) <> ''""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tags AS SELECT set_id, item AS tag, pos "
+                f"FROM ({_split(f'{p}_tagset', 'set_id', 'themes')})")
     con.execute(f"DELETE FROM {p}_tagset WHERE set_id NOT IN (SELECT set_id FROM {p}_tags)")  # cells of blanks: no tag
     tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
@@ -532,10 +533,9 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
         SELECT o.project_id, x.theme_id, min(x.rule) FROM {p}_ok o ANTI JOIN {p}_rowset USING (row_no)
         JOIN {p}_text_theme x ON x.title = o.title AND x.description = coalesce(o.description, '') GROUP BY 1, 2""")
     for column in ("cofinancers", "partners"):  # split once per distinct cell
-        con.execute(f"""INSERT INTO {column} SELECT o.project_id, c.pos, c.name FROM {p}_ok o JOIN (
-            SELECT cell, pos, trim(item) AS name FROM (SELECT cell, {_split('cell')} FROM (
-                SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)) WHERE trim(item) <> '') c
-            ON c.cell = o.{column}""")
+        cells = f"(SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)"
+        con.execute(f"INSERT INTO {column} SELECT o.project_id, c.pos, c.item FROM {p}_ok o "
+                    f"JOIN ({_split(cells, 'cell', 'cell')}) c ON c.cell = o.{column}")
     _issues(con, st)
     if st.n_rows <= DETAIL_ROWS:
         _detail(con, st)
