@@ -89,8 +89,8 @@ def sidebar() -> Filters:
         b0, b1 = st.session_state.get("_budget", (None, None))
         if "f_budget" not in st.session_state:
             st.session_state["f_budget"] = (max(0, b0 or 0), min(top, b1 if b1 is not None else top))
-        bmin, bmax = st.slider(t("f_budget", lg), 0, top, step=10_000, key="f_budget",
-                               format="%d €" if lg == "fr" else "€%d")
+        # compact ends ('60M'): the exact range, in the app's language, is the caption below
+        bmin, bmax = st.slider(t("f_budget", lg), 0, top, step=10_000, key="f_budget", format="compact")
         st.caption(f"{fmt_eur(bmin, lg)} – {fmt_eur(bmax, lg)}")
         y0, y1 = st.session_state.get("_years", (None, None))
         ymin, ymax = rng["year_min"], rng["year_max"]

@@ -195,6 +195,10 @@ _T: dict[str, tuple[str, str]] = {
     "pr_fields": ("Champs", "Fields"),
     "pr_sources": ("Origine de chaque valeur", "Where each value comes from"),
     "pr_excerpt": ("Extrait du document source", "Excerpt of the source document"),
+    "pr_not_kept": ("Le texte source n'est conservé que pour les documents et les tableaux de {n} lignes au plus : "
+                    "ce projet est la ligne {line} de {file}.",
+                    "The source text is kept only for documents and for tables of at most {n} rows: this project is "
+                    "row {line} of {file}."),
     "pr_issues": ("Problèmes de qualité", "Quality issues"),
     "pr_no_issue": ("Aucun problème signalé pour ce projet.", "No issue flagged for this project."),
     "pr_partners": ("Partenaires", "Partners"),
@@ -202,6 +206,7 @@ _T: dict[str, tuple[str, str]] = {
     "pr_key_figures": ("Chiffres clés", "Key figures"),
     "pr_themes": ("Thèmes (règle)", "Themes (rule)"),
     "pr_lines": ("{file}, lignes {a}–{b}", "{file}, lines {a}–{b}"),
+    "pr_line": ("{file}, ligne {a}", "{file}, line {a}"),
     "field": ("Champ", "Field"),
     "value": ("Valeur", "Value"),
     "raw_value": ("Texte imprimé", "Printed text"),

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.filters import Filters
+from etl.tabular import DETAIL_ROWS  # noqa: F401  (the pages say up to which size a table keeps its text)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -60,3 +60,31 @@ def test_synthetic_rows_go_through_the_import_path(tmp_path, monkeypatch):
     flagged = df["flags"] != ""
     assert len(df) == 40 and flagged.sum() == 40 // Q.FSE_FLAGGED_SHARE and flagged.iloc[:10].all()
     assert df.loc[~flagged, "total_budget_eur"].is_monotonic_decreasing
+
+
+def test_large_table_keeps_no_text_and_the_detail_says_where_to_look(tmp_path, monkeypatch):
+    """Above DETAIL_ROWS a table keeps no text nor printed values; the project page says so and names the row."""
+    from streamlit.testing.v1 import AppTest
+
+    from etl import tabular
+    from tests.conftest import ROOT
+
+    tables, db = tmp_path / "tables", tmp_path / "wh.duckdb"
+    synth.generate(1500, tables / "big.csv", seed=5)
+    monkeypatch.setattr(tabular, "DETAIL_ROWS", 1000)
+    build([RAW, tables], db, skip_invalid_rows=True)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM source_lines WHERE source_file = 'big.csv'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM field_sources WHERE project_id LIKE 'imp-big-%'").fetchone()[0] == 0
+    pid, line = con.execute("SELECT project_id, source_line_start FROM projects WHERE pk = 1").fetchone()
+    con.close()
+    assert pid.startswith("imp-big-")  # the largest budget is a synthetic one
+    monkeypatch.setenv("ESS_WAREHOUSE", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/6_projects.py").run()
+    assert not at.exception
+    text = " ".join(c.value for c in at.caption).replace("\u202f", " ")
+    grouped = f"{line:,}".replace(",", " ")
+    assert f"ce projet est la ligne {grouped} de big.csv" in text
+    assert f"big.csv, ligne {grouped}" in text

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.i18n import date_format, eur_format, fmt_date, fmt_eur, fmt_pct, t
+from analytics.i18n import date_format, eur_format, fmt_date, fmt_eur, fmt_int, fmt_pct, t
 
 PAGE_SIZE = 25
 SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "year", "programme": "programme",
@@ -20,7 +20,8 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         return
     p = d["project"].iloc[0]
     st.subheader(p["title"])
-    st.caption(t("pr_lines", lg, file=p["source_file"], a=int(p["source_line_start"]), b=int(p["source_line_end"])))
+    a, b = int(p["source_line_start"]), int(p["source_line_end"])
+    st.caption(t("pr_lines" if b > a else "pr_line", lg, file=p["source_file"], a=fmt_int(a, lg), b=fmt_int(b, lg)))
     fields = [
         (t("programme", lg), p["programme_name"]), (t("status", lg), ui.status_label(p["status"])),
         (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
@@ -63,10 +64,18 @@ def _detail(pid: str, pk: int, lg: str) -> None:
             box = {"error": st.error, "warning": st.warning}.get(sev, st.info)
             box(f"**{ui.rule_label(rule)}** — {msg}" + (f" _(l. {int(line)})_" if line == line and line else ""))
         st.markdown(f"**{t('pr_sources', lg)}**")
-        st.dataframe(d["sources"].rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
-                                                  "source_line": t("line", lg)}), hide_index=True, width="stretch")
+        kept = t("pr_not_kept", lg, n=fmt_int(Q.DETAIL_ROWS, lg), file=p["source_file"],
+                 line=fmt_int(p["source_line_start"], lg))
+        if d["sources"].empty:
+            st.caption(kept)
+        else:
+            st.dataframe(d["sources"].rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
+                                                      "source_line": t("line", lg)}), hide_index=True, width="stretch")
     with st.expander(t("pr_excerpt", lg), expanded=False):
-        st.code("\n".join(f"{n:>5}  {txt}" for n, txt in d["excerpt"].itertuples(index=False)), language=None)
+        if d["excerpt"].empty:
+            st.caption(kept)
+        else:
+            st.code("\n".join(f"{n:>5}  {txt}" for n, txt in d["excerpt"].itertuples(index=False)), language=None)
 
 
 def page():
