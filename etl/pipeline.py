@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -102,13 +104,18 @@ def read_document(path: Path) -> str:
         raise EtlError(f"{path}, line {line}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
 
 
-def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocument], list[Path]]:
-    """Documents parsed (pure parsers), and the tables of the folder (loaded later, set-wise, in DuckDB)."""
+def input_files(input_dir: Path) -> list[Path]:
+    """The documents and tables of a folder, sorted by name."""
     if not input_dir.is_dir():
         raise EtlError(f"{input_dir}: input folder not found")
     files = sorted(p for p in input_dir.iterdir() if p.is_file() and not p.name.startswith(".")
                    and p.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES)
-    files = [p for p in files if p.name.lower() != "readme.md"]
+    return [p for p in files if p.name.lower() != "readme.md"]
+
+
+def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocument], list[Path]]:
+    """Documents parsed (pure parsers), and the tables of the folder (loaded later, set-wise, in DuckDB)."""
+    files = input_files(input_dir)
     gz = geo.gazetteer()
     docs, tables = [], []
     for path in files:
@@ -133,11 +140,10 @@ def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocum
     return docs, tables
 
 
-def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, skip_invalid_rows: bool,
-               prefix: str) -> None:
-    """A CSV/XLSX/Parquet import, checked and loaded in DuckDB. Rejected rows stop the build unless the user
-    chose to load the valid rows (``--skip-invalid-rows`` or the page's choice, kept beside the file). Its
-    projects are the view ``{prefix}_projects`` (read by ``build_facts``)."""
+def stage_table(con: duckdb.DuckDBPyConnection, path: Path, skip_invalid_rows: bool, prefix: str) -> tabular.Staged:
+    """A CSV/XLSX/Parquet import read and checked in DuckDB (it needs nothing from the documents). Rejected rows
+    stop the build unless the user chose to load the valid rows (``--skip-invalid-rows`` or the page's choice,
+    kept beside the file)."""
     try:
         st = tabular.stage(con, path, path.name, prefix)
     except tabular.TableError as exc:
@@ -149,6 +155,12 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, report: BuildReport, 
         more = f"\n  … and {st.n_problems - len(first)} more" if st.n_problems > len(first) else ""
         raise EtlError(f"{path}: {st.n_rejected_rows} row(s) rejected, nothing loaded from this file:\n  "
                        f"{listed}{more}\n(use --skip-invalid-rows to load the valid rows and report the others)")
+    return st
+
+
+def load_table(con: duckdb.DuckDBPyConnection, path: Path, st: tabular.Staged, report: BuildReport) -> None:
+    """A staged table loaded beside the documents (its programmes, places, themes, issues); its projects are
+    the view ``{prefix}_projects`` (read by ``build_facts``)."""
     if path.name in {r[0] for r in con.execute("SELECT source_file FROM source_documents").fetchall()}:
         raise EtlError(f"{path}: another input file has the same name; rename one of them")
     con.execute("INSERT INTO source_documents VALUES (?, ?, ?, ?, ?)",
@@ -329,13 +341,15 @@ def staging_schema() -> str:
     return re.sub(r"\bCREATE TABLE\b", "CREATE TEMP TABLE", SCHEMA.read_text(encoding="utf-8"))
 
 
-def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: dict[str, str],
-                    tables: list[Path] = (), report: BuildReport | None = None, skip_invalid_rows: bool = False) -> None:
+def write_warehouse(frames: dict[str, pd.DataFrame] | Callable[[], dict[str, pd.DataFrame]], db_path: Path,
+                    build_info: dict[str, str], tables: list[Path] = (), report: BuildReport | None = None,
+                    skip_invalid_rows: bool = False) -> None:
     """Write every table into a new file next to ``db_path``, then swap it in atomically.
 
     The sources are loaded into staging tables: TEMP tables with the same names and constraints (in memory,
     spilled to disk beyond the memory limit), which unqualified names reach first. The file then gets each
-    table in one pass, with the read side (``build_facts``)."""
+    table in one pass, with the read side (``build_facts``). ``frames`` (the documents' rows) may be a function:
+    it is called once the tables are read and checked, so that the documents can be parsed meanwhile."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     for p in (tmp, Path(str(tmp) + ".wal")):
@@ -348,6 +362,9 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
             con.execute(f"SET memory_limit = '{os.environ.get('ESS_ETL_MEMORY', '2GB')}'")  # spills to disk beyond
             warehouse = con.execute("SELECT current_database()").fetchone()[0]
             con.execute(staging_schema())
+            staged = [stage_table(con, path, skip_invalid_rows, f"t{i}") for i, path in enumerate(tables)]
+            if callable(frames):
+                frames = frames()
             for table in _LOAD_ORDER:
                 df = frames.get(table)
                 if df is None or df.empty:
@@ -361,12 +378,12 @@ def write_warehouse(frames: dict[str, pd.DataFrame], db_path: Path, build_info: 
                 quoted = ", ".join(f'"{c}"' for c in cols)
                 con.execute(f'INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming')
                 con.unregister("incoming")
-            for i, path in enumerate(tables):
-                load_table(con, path, report or BuildReport(db_path), skip_invalid_rows, f"t{i}")
+            for path, st in zip(tables, staged):
+                load_table(con, path, st, report or BuildReport(db_path))
             con.execute(SCHEMA.read_text(encoding="utf-8"))  # CREATE TABLE: in the warehouse, not in temp
-            staged = build_facts(con, warehouse, [f"t{i}" for i in range(len(tables))])
+            counts = build_facts(con, warehouse, [st.prefix for st in staged])
             finish(con)
-            verify_keys(con, staged)
+            verify_keys(con, counts)
             n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
             if n_projects == 0:
                 raise EtlError(f"{', '.join(build_info.get('input_dir', '').split(', '))}: the inputs hold no project record")
@@ -583,17 +600,25 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
     started = datetime.now(UTC)
     report = BuildReport(db_path=db_path)
     dirs = [Path(d) for d in (input_dir if isinstance(input_dir, (list, tuple)) else [input_dir])]
-    docs, tables = [], []
-    for d in dirs:
-        ds, ts = parse_folder(d, report)
-        docs.extend(ds)
-        tables.extend(ts)
-    if not docs and not tables:
-        raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
-    frames = build_tables(docs)
-    info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": ", ".join(map(str, dirs)),
-            "documents": ", ".join([d.source_file for d in docs] + [t.name for t in tables])}
-    write_warehouse(frames, Path(db_path), info, tables, report, skip_invalid_rows)
+    tables = [p for d in dirs for p in input_files(d) if p.suffix.lower() in TABLE_SUFFIXES]
+    info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": ", ".join(map(str, dirs))}
+
+    def documents() -> dict[str, pd.DataFrame]:
+        docs = [doc for d in dirs for doc in parse_folder(d, report)[0]]
+        if not docs and not tables:
+            raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
+        info["documents"] = ", ".join([d.source_file for d in docs] + [t.name for t in tables])
+        return build_tables(docs)
+
+    if not tables:
+        write_warehouse(documents(), Path(db_path), info, tables, report, skip_invalid_rows)
+    else:  # the documents are parsed (Python) while DuckDB reads and checks the tables
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            parsed = pool.submit(documents)
+            try:
+                write_warehouse(parsed.result, Path(db_path), info, tables, report, skip_invalid_rows)
+            finally:
+                parsed.cancel()
     with duckdb.connect(str(db_path), read_only=True) as con:
         report.n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
         report.n_placed = con.execute("SELECT count(*) FROM projects WHERE scope IS NOT NULL").fetchone()[0]
