@@ -35,8 +35,9 @@ def page():
     sevs = c2.multiselect(t("qu_severity", lg), ["error", "warning", "info"], format_func=lambda s: t(f"sev_{s}", lg),
                           key="qu_sev", placeholder=t("all", lg))
     issues = Q.issues_list(f, tuple(rules), tuple(sevs))
-    show = issues.assign(rule=issues["rule"].map(ui.rule_label),
-                         severity=issues["severity"].map(lambda s: t(f"sev_{s}", lg)),
+    labels = {r: ui.rule_label(r) for r in issues["rule"].unique()}  # once per rule, not per row
+    show = issues.assign(rule=issues["rule"].map(labels),
+                         severity=issues["severity"].map({s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")}),
                          record=issues["record"].fillna(t("qu_programme_level", lg)),
                          source=issues["source_file"].fillna("") + issues["source_line"].map(
                              lambda v: f" : {int(v)}" if v == v and v is not None else ""))
