@@ -132,7 +132,7 @@ def departments() -> pd.DataFrame:
 
 @_cache
 def themes() -> pd.DataFrame:
-    return _df("SELECT theme_id, label_fr, label_en FROM themes ORDER BY label_fr")
+    return _df("SELECT theme_no, theme_id, label_fr, label_en FROM dim_themes ORDER BY label_fr")
 
 
 @_cache
@@ -453,14 +453,9 @@ def _theme_programme_sums(f: Filters) -> pd.DataFrame:
 
 
 @_cache
-def _theme_labels() -> pd.DataFrame:
-    return _df("SELECT theme_no, theme_id, label_fr, label_en FROM dim_themes")
-
-
-@_cache
 def theme_totals(f: Filters) -> pd.DataFrame:
     sums = _theme_programme_sums(f).drop(columns="prog_no").groupby("theme_no", as_index=False).sum()
-    d = _theme_labels().merge(sums, on="theme_no").sort_values(["n", "label_fr"], ascending=[False, True])
+    d = themes().merge(sums, on="theme_no").sort_values(["n", "label_fr"], ascending=[False, True])
     return d[["theme_id", "label_fr", "label_en", "n", "budget_eur", "grant_eur", "fse_eur"]].reset_index(drop=True)
 
 
@@ -473,7 +468,7 @@ def theme_programme(f: Filters) -> pd.DataFrame:
                                                                ascending=[True, False, True])
     d.loc[d.groupby("theme_no").cumcount() >= TOP_GROUPS, "programme"] = OTHERS
     d = d.groupby(["theme_no", "programme"], as_index=False, sort=False)["n"].sum()
-    d = _theme_labels().merge(d, on="theme_no").sort_values(["n", "label_fr", "programme"], ascending=[False, True, True])
+    d = themes().merge(d, on="theme_no").sort_values(["n", "label_fr", "programme"], ascending=[False, True, True])
     return d[["label_fr", "label_en", "programme", "n"]].reset_index(drop=True)
 
 

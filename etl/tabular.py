@@ -206,10 +206,9 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
             WHEN regexp_full_match(x, '[A-Za-z0-9]+(-[A-Za-z0-9]+)*') THEN lower(x) ELSE ess_slug(x) END);
         CREATE OR REPLACE TEMP MACRO ess_eur(v) AS replace(format('{:,.0f}', v::DOUBLE), ',', ' ') || ' €';
     """)
-    con.execute("CREATE OR REPLACE TEMP TABLE ess_status AS SELECT * FROM (VALUES "
-                + ", ".join(f"('{k}', '{v}')" for k, v in STATUS_WORDS.items()) + ") t(word, status)")
-    con.execute("CREATE OR REPLACE TEMP TABLE ess_grant_kind AS SELECT * FROM (VALUES "
-                + ", ".join(f"('{k}', '{v}')" for k, v in GRANT_KINDS.items()) + ") t(word, kind)")
+    for kind, words in (("status", STATUS_WORDS), ("grant_kind", GRANT_KINDS)):  # folded word -> value
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ess_{kind} AS SELECT * FROM (VALUES "
+                    + ", ".join(f"('{k}', '{v}')" for k, v in words.items()) + ") t(word, value)")
 
 
 def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: str = "t0") -> Staged:
@@ -326,10 +325,8 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
         elif kind == "year":
             typed.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
         elif kind in ("status", "grant_kind"):  # a small vocabulary: each distinct value mapped once, then joined
-            words = STATUS_WORDS if kind == "status" else GRANT_KINDS
-            cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in words.items())
-            joins.append(f"LEFT JOIN (SELECT v, CASE strip_accents(lower(v)) {cases} END AS m FROM (SELECT DISTINCT "
-                         f"{raw[f]} AS v FROM {p}_raw)) w_{f} ON w_{f}.v = {r}")
+            joins.append(f"LEFT JOIN (SELECT d.v, w.value AS m FROM (SELECT DISTINCT {raw[f]} AS v FROM {p}_raw) d "
+                         f"JOIN ess_{kind} w ON w.word = strip_accents(lower(d.v))) w_{f} ON w_{f}.v = {r}")
             typed.append(f"w_{f}.m AS {f}")
         elif f == "project_id":  # the warehouse key: the file's stem and the given id, else a slug of call and title
             typed.append(f"'imp-{_stem(st.name)}-' || CASE WHEN {r} IS NOT NULL THEN left(ess_slug_id({r}), 60) ELSE "
