@@ -409,10 +409,13 @@ BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins o
 
 _COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers", "partners",
            "key_figures", "field_sources", "programme_sources", "quality_issues"]
-# link table, code, its dimension number, other columns, and the project's measures its pages sum
-_LINKS = [("regions", "region_code", "region_no", "", "total_budget_eur, fse_amount_eur, grant_amount_eur, n_regions"),
-          ("departments", "department_code", "dept_no", "", "total_budget_eur, fse_amount_eur, grant_amount_eur, n_departments"),
-          ("themes", "theme_id", "theme_no", ", x.rule", "total_budget_eur, fse_amount_eur, grant_amount_eur")]
+# link table, code, its dimension number, other columns, the project's measures its pages sum, its kind in
+# all_links and the project's key it is joined on (see build_facts)
+_LINKS = [("regions", "region_code", "region_no", "", "total_budget_eur, fse_amount_eur, grant_amount_eur, n_regions",
+           1, "geo_key"),
+          ("departments", "department_code", "dept_no", "", "total_budget_eur, fse_amount_eur, grant_amount_eur, n_departments",
+           2, "geo_key"),
+          ("themes", "theme_id", "theme_no", ", x.rule", "total_budget_eur, fse_amount_eur, grant_amount_eur", 3, "theme_key")]
 # what every fact table carries of its project for the filters (analytics.filters.Filters.where)
 _FILTERED_ON = "prog_no, status, budget_eur, year_from, year_to, region_mask, theme_mask"
 
@@ -434,10 +437,25 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     measures of their project, so that a page filters and aggregates them without a join (a join of millions
     of rows is what made a page slow); ``project_regions`` & co. become views over them (``finish``)."""
     S, W = "temp.main", f'"{warehouse}".main'  # staging, warehouse: qualified, as both hold the contract's names
-    con.execute(f"CREATE TEMP VIEW all_projects AS SELECT * FROM {S}.projects"
-                + "".join(f" UNION ALL BY NAME SELECT * FROM {S}.{p}_projects" for p in imports))
-    staged = {t: con.execute(f"SELECT count(*) FROM {S}.{'all_projects' if t == 'projects' else t}").fetchone()[0]
-              for t in ("projects", "project_regions", "project_departments", "project_themes")}
+    # Every project has a source number (0: the documents; i: the i-th imported table) and, in its source, the key of
+    # its place and the key of its themes. A document's project is its own key (its row in the staging table); an
+    # imported table gives one key to all its projects of a same place (or cell of tags, or text), and holds the
+    # links of each key once (etl.tabular.load). Links are joined to projects by these integers, never per row
+    # of text: ten million projects share some tens of thousands of places.
+    con.execute(f"CREATE TEMP VIEW all_projects AS SELECT p.*, 0 AS src, p.rowid AS geo_key, p.rowid AS theme_key "
+                f"FROM {S}.projects p"
+                + "".join(f" UNION ALL BY NAME SELECT *, {i} AS src FROM {S}.{p}_projects" for i, p in enumerate(imports, 1)))
+    # kind 1: region, 2: department, 3: theme (with its rule)
+    con.execute(f"""CREATE TEMP TABLE all_links AS
+        SELECT 0 AS src, p.rowid AS key, 1 AS kind, x.region_code AS code, NULL::VARCHAR AS rule
+        FROM {S}.project_regions x JOIN {S}.projects p USING (project_id)
+        UNION ALL SELECT 0, p.rowid, 2, x.department_code, NULL
+        FROM {S}.project_departments x JOIN {S}.projects p USING (project_id)
+        UNION ALL SELECT 0, p.rowid, 3, x.theme_id, x.rule FROM {S}.project_themes x JOIN {S}.projects p USING (project_id)"""
+                + "".join(f""" UNION ALL SELECT {i}, loc_id, CASE level WHEN 'region' THEN 1 ELSE 2 END, code, NULL
+                               FROM {S}.{p}_geo_link
+                               UNION ALL SELECT {i}, theme_key, 3, theme_id, rule FROM {S}.{p}_theme_link"""
+                          for i, p in enumerate(imports, 1)))
     con.execute("SET preserve_insertion_order = false")  # nothing below relies on it; keeping it costs memory
     for table in _COPIED:
         con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")
@@ -451,10 +469,6 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
                 f"AS dept_no, department_code, name, region_code FROM {W}.departments")
     con.execute(f"CREATE TABLE {W}.dim_themes AS SELECT row_number() OVER (ORDER BY theme_id)::SMALLINT AS theme_no, "
                 f"theme_id, label_fr, label_en FROM {W}.themes")
-    lo, hi = con.execute(f"SELECT log10(min(b) FILTER (WHERE b > 0)), log10(max(b)) FROM "
-                         f"(SELECT coalesce(total_budget_eur, grant_amount_eur)::DOUBLE AS b FROM {S}.all_projects)").fetchone()
-    lo, hi = (lo or 0.0), (hi or 0.0)
-    width = max((hi - lo) / BUDGET_BANDS, 1e-9)
     read_side = ("pk", "prog_no", "programme_name", "programme_year", "programme_kind", "budget_eur", "budget_band",
                  "year_from", "year_to", "search_text", "n_regions", "n_departments", "n_themes", "n_issues", "fse_flags",
                  "region_mask", "theme_mask")
@@ -467,38 +481,54 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     for dim, bits in (("regions", 63), ("themes", 63)):
         if con.execute(f"SELECT count(*) FROM {W}.dim_{dim}").fetchone()[0] > bits:
             raise EtlError(f"dim_{dim}: more than {bits} values do not fit the read side's bit mask")
-    con.execute(f"""CREATE TEMP TABLE project_counts AS
-        SELECT project_id, count(*) FILTER (WHERE k = 1)::INTEGER AS n_regions,
-               count(*) FILTER (WHERE k = 2)::INTEGER AS n_departments, count(*) FILTER (WHERE k = 3)::INTEGER AS n_themes,
-               count(*) FILTER (WHERE k = 4)::INTEGER AS n_issues,
-               bit_or(bit) FILTER (WHERE k = 1) AS region_mask, bit_or(bit) FILTER (WHERE k = 3) AS theme_mask
-        FROM (SELECT project_id, 1 AS k, 1::BIGINT << d.region_no AS bit FROM {S}.project_regions
-                  JOIN {W}.dim_regions d USING (region_code)
-              UNION ALL SELECT project_id, 2, 0 FROM {S}.project_departments
-              UNION ALL SELECT project_id, 3, 1::BIGINT << d.theme_no FROM {S}.project_themes
-                  JOIN {W}.dim_themes d USING (theme_id)
-              UNION ALL SELECT project_id, 4, 0 FROM {S}.quality_issues WHERE project_id IS NOT NULL)
-        GROUP BY 1""")
+    # per key: its links' counts, and its regions and themes as bit masks
+    con.execute(f"""CREATE TEMP TABLE geo_counts AS
+        SELECT src, key, count(*) FILTER (WHERE kind = 1)::INTEGER AS n_regions,
+               count(*) FILTER (WHERE kind = 2)::INTEGER AS n_departments, coalesce(bit_or(bit), 0) AS region_mask
+        FROM (SELECT l.src, l.key, l.kind, CASE WHEN l.kind = 1 THEN 1::BIGINT << d.region_no END AS bit FROM all_links l
+              LEFT JOIN {W}.dim_regions d ON d.region_code = l.code WHERE l.kind IN (1, 2))
+        GROUP BY 1, 2""")
+    con.execute(f"""CREATE TEMP TABLE theme_counts AS
+        SELECT l.src, l.key, count(*)::INTEGER AS n_themes, coalesce(bit_or(1::BIGINT << d.theme_no), 0) AS theme_mask
+        FROM all_links l LEFT JOIN {W}.dim_themes d ON d.theme_id = l.code WHERE l.kind = 3 GROUP BY 1, 2""")
+    # The project's filter columns and measures are computed here once: projects and the fact tables take them from
+    # this table (a project whose programme is unknown has no prog_no: verify_keys reports it).
     con.execute(f"""CREATE TEMP TABLE project_keys AS
-        SELECT k.project_id, k.pk, coalesce(c.n_regions, 0) AS n_regions, coalesce(c.n_departments, 0) AS n_departments,
-               coalesce(c.n_themes, 0) AS n_themes, coalesce(c.n_issues, 0) AS n_issues, coalesce(fl.flags, '') AS fse_flags,
-               coalesce(c.region_mask, 0) AS region_mask, coalesce(c.theme_mask, 0) AS theme_mask
-        FROM (SELECT p.project_id, row_number() OVER (ORDER BY {budget} DESC NULLS LAST, p.project_id)::INTEGER AS pk
-              FROM {S}.all_projects p) k
-        LEFT JOIN project_counts c USING (project_id)
-        LEFT JOIN (SELECT project_id, string_agg(DISTINCT rule, ', ' ORDER BY rule) AS flags FROM {S}.quality_issues
-                   WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch') GROUP BY 1) fl USING (project_id)""")
-    con.execute("DROP TABLE project_counts")
+        SELECT k.*, coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
+               coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
+               coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask
+        FROM (SELECT p.project_id, p.src, p.geo_key, p.theme_key, row_number() OVER (
+                         ORDER BY {budget} DESC NULLS LAST, p.project_id)::INTEGER AS pk,
+                     d.prog_no, p.status, {budget} AS budget_eur, coalesce(year(p.start_date), d.year) AS year_from,
+                     coalesce(year(p.end_date), year(p.start_date), d.year) AS year_to,
+                     p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur
+              FROM {S}.all_projects p LEFT JOIN {W}.dim_programmes d USING (programme_id)) k
+        LEFT JOIN geo_counts g ON g.src = k.src AND g.key = k.geo_key
+        LEFT JOIN theme_counts t ON t.src = k.src AND t.key = k.theme_key
+        LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues,
+                          string_agg(DISTINCT rule, ', ' ORDER BY rule)
+                              FILTER (WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch')) AS flags
+                   FROM {S}.quality_issues WHERE project_id IS NOT NULL GROUP BY 1) q USING (project_id)""")
+    con.execute("DROP TABLE geo_counts")
+    con.execute("DROP TABLE theme_counts")
+    # the staging rows, for verify_keys: a document's link rows, and the links an imported table gives its projects
+    staged = {"projects": con.execute(f"SELECT count(*) FROM {S}.project_keys").fetchone()[0]}
+    for table, *_ in _LINKS:
+        staged[f"project_{table}"] = con.execute(
+            f"SELECT (SELECT count(*) FROM {S}.project_{table}) + "
+            f"(SELECT coalesce(sum(n_{table}), 0) FROM {S}.project_keys WHERE src > 0)").fetchone()[0]
+    lo, hi = con.execute(f"SELECT log10(min(b) FILTER (WHERE b > 0)), log10(max(b)) FROM "
+                         f"(SELECT budget_eur::DOUBLE AS b FROM {S}.project_keys)").fetchone()
+    lo, hi = (lo or 0.0), (hi or 0.0)
+    width = max((hi - lo) / BUDGET_BANDS, 1e-9)
     con.execute(f"""
         INSERT INTO {W}.projects BY NAME
-        SELECT p.* EXCLUDE ({", ".join(read_side)}), k.pk,
-               g.prog_no, g.name AS programme_name, g.year AS programme_year, g.kind AS programme_kind,
-               {budget} AS budget_eur,
-               CASE WHEN {budget} = 0 THEN -1
-                    WHEN {budget} > 0 THEN least(greatest(floor((log10({budget}::DOUBLE) - $lo) / $width), 0), $bands - 1)
-               END::SMALLINT AS budget_band,
-               coalesce(year(p.start_date), g.year) AS year_from,
-               coalesce(year(p.end_date), year(p.start_date), g.year) AS year_to,
+        SELECT p.* EXCLUDE ({", ".join(read_side)}, src, geo_key, theme_key), k.pk,
+               g.prog_no, g.name AS programme_name, g.year AS programme_year, g.kind AS programme_kind, k.budget_eur,
+               CASE WHEN k.budget_eur = 0 THEN -1
+                    WHEN k.budget_eur > 0 THEN least(greatest(floor((log10(k.budget_eur::DOUBLE) - $lo) / $width), 0),
+                                                     $bands - 1)
+               END::SMALLINT AS budget_band, k.year_from, k.year_to,
                {_FOLD.format(x="lower(p.title || ' ' || coalesce(p.lead_org, ''))")} AS search_text,
                k.n_regions, k.n_departments, k.n_themes, k.n_issues, k.fse_flags, k.region_mask, k.theme_mask
         FROM {S}.all_projects p JOIN {S}.project_keys k USING (project_id) JOIN {W}.dim_programmes g USING (programme_id)
@@ -508,7 +538,6 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     for p in imports:
         tabular.drop(con, p)
     con.execute(f"DROP TABLE {S}.projects")
-    con.execute(f"DROP TABLE {S}.project_keys")
     rng = con.execute(f"SELECT max(budget_eur), min(budget_eur) FILTER (WHERE budget_eur > 0), min(year_from), "
                       f"max(year_to) FROM {W}.projects").fetchone()
     con.executemany(f"INSERT INTO {W}.build_info VALUES (?, ?)", [
@@ -517,14 +546,17 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
         ("year_max", str(rng[3] or ""))])
     con.execute(f"UPDATE {W}.dim_programmes d SET n_projects = n.n FROM (SELECT prog_no, count(*) AS n FROM {W}.projects "
                 f"GROUP BY 1) n WHERE n.prog_no = d.prog_no")
-    def carried(measures: str = "") -> str:
-        return ", ".join(f"f.{c}" for c in f"{_FILTERED_ON}, {measures}".split(", ") if c)
+    def carried(measures: str = "", f: str = "f") -> str:
+        return ", ".join(f"{f}.{c}" for c in f"{_FILTERED_ON}, {measures}".split(", ") if c)
 
-    for table, col, no, extra, measures in _LINKS:
-        con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT f.pk, x.{col}, d.{no}{extra}, {carried(measures)} "
-                    f"FROM {S}.project_{table} x JOIN {W}.projects f USING (project_id) "
-                    f"JOIN {W}.dim_{table} d USING ({col})")
+    for table, col, no, extra, measures, kind, key in _LINKS:  # each project's links, by its key
+        con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT k.pk, x.code AS {col}, d.{no}{extra}, "
+                    f"{carried(measures, 'k')} FROM {S}.project_keys k "
+                    f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} "
+                    f"JOIN {W}.dim_{table} d ON d.{col} = x.code")
         con.execute(f"DROP TABLE {S}.project_{table}")
+    con.execute(f"DROP TABLE {S}.project_keys")
+    con.execute(f"DROP TABLE {S}.all_links")
     con.execute(f"DROP TABLE {S}.cofinancers")
     con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT f.pk, c.name, {carried()} "
                 f"FROM (SELECT DISTINCT project_id, name FROM {W}.cofinancers) c JOIN {W}.projects f USING (project_id)")
@@ -545,7 +577,7 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP TABLE temp.main."{t}"')
         left.remove(t)
     con.execute("CREATE VIEW facts AS SELECT * FROM projects")
-    for table, col, _, extra, _ in _LINKS:
+    for table, col, _, extra, *_ in _LINKS:
         con.execute(f"DROP TABLE project_{table}")
         con.execute(f"CREATE VIEW project_{table} AS SELECT f.project_id, x.{col}{extra} FROM fact_{table} x "
                     f"JOIN projects f USING (pk)")

@@ -38,7 +38,9 @@ MAX_CELL = 5_000                 # characters in one cell
 MAX_AMOUNT = 10_000_000_000      # 10 G€: above this an amount is a typing error
 SMALL_DECODE = 64 * 1024 * 1024  # below this size a CSV's encoding is checked (and converted) in Python
 DETAIL_ROWS = 20_000             # tables up to this size also keep their text and per-field sources
-PROJECTS_VIEW_READS = ("ok", "prog", "geo")  # the tables the view {prefix}_projects reads (see load)
+# what etl.pipeline.build_facts reads of a loaded table: the view {prefix}_projects, the tables it reads, and the
+# links of each place (geo_link) and of each set of themes (theme_link) by key (see load)
+KEPT = ("ok", "prog", "geo", "tagset", "textkey", "geo_link", "theme_link")
 
 STATUS_WORDS = {
     "funded": "funded", "finance": "funded", "financee": "funded", "retenu": "funded",
@@ -387,7 +389,8 @@ def sample(con, st: Staged, n: int = 20) -> pd.DataFrame:
 
 # -- loading into the warehouse -------------------------------------------------------------------------------------
 def _places(con, st: Staged) -> None:
-    """Resolve each distinct location once and keep the answers in ``{p}_geo``, ``{p}_geo_link``, ``{p}_geo_issue``.
+    """Resolve each distinct location once and keep the answers in ``{p}_geo`` (one row per location, with its
+    number ``loc_id``), ``{p}_geo_link`` (its regions and departments, by ``loc_id``) and ``{p}_geo_issue``.
 
     'postcode city' locations (most of a large file) are placed in SQL against the postcode and commune tables,
     with the geocoder's own rule (the communes of the postcode named like the city, else all of them); every
@@ -410,25 +413,27 @@ def _places(con, st: Staged) -> None:
         SELECT location, any_value(pc) AS pc, any_value(city) AS city, list(DISTINCT department_code ORDER BY department_code) AS deps,
                list(DISTINCT region_code ORDER BY region_code) AS regs, list(name ORDER BY name)[1:3] AS names
         FROM chosen GROUP BY location""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (location VARCHAR, scope VARCHAR, method VARCHAR, evidence VARCHAR, "
-                f"postcode VARCHAR, city VARCHAR)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (location VARCHAR, level VARCHAR, code VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo (loc_id BIGINT, location VARCHAR, scope VARCHAR, method VARCHAR, "
+                f"evidence VARCHAR, postcode VARCHAR, city VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (loc_id BIGINT, level VARCHAR, code VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_issue (location VARCHAR, rule VARCHAR, severity VARCHAR, "
                 f"message VARCHAR, vals VARCHAR, field VARCHAR)")
-    con.execute(f"""INSERT INTO {p}_geo SELECT location, CASE WHEN len(regs) > 1 THEN 'multi-region' ELSE 'local' END,
-                    'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', '), pc, city FROM {p}_pc""")
-    con.execute(f"""INSERT INTO {p}_geo_link SELECT location, 'region', unnest(regs) FROM {p}_pc
-                    UNION ALL SELECT location, 'department', unnest(deps) FROM {p}_pc""")
-    locs = [r[0] for r in con.execute(f"SELECT location FROM {p}_loc ANTI JOIN {p}_pc USING (location)").fetchall()]
+    con.execute(f"""INSERT INTO {p}_geo SELECT loc_id, location, CASE WHEN len(regs) > 1 THEN 'multi-region' ELSE 'local' END,
+                    'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', '), pc, city
+                    FROM {p}_pc JOIN {p}_loc USING (location)""")
+    con.execute(f"""INSERT INTO {p}_geo_link SELECT loc_id, 'region', unnest(regs) FROM {p}_pc JOIN {p}_loc USING (location)
+                    UNION ALL SELECT loc_id, 'department', unnest(deps) FROM {p}_pc JOIN {p}_loc USING (location)""")
+    locs = con.execute(f"SELECT loc_id, location FROM {p}_loc ANTI JOIN {p}_pc USING (location)").fetchall()
     gz = geo.gazetteer()
     rows, links, issues = [], [], []
-    for loc in locs:
+    for loc_id, loc in locs:
         m = re.match(r"^\s*(\d{5})\s+(.+)$", loc)
         hints = [LocationHint(f"{m.group(1)} {m.group(2)}", "address"), LocationHint(m.group(2), "fallback")] if m \
             else [LocationHint(loc, "location")]
         pl = geo.place(hints, gz)
-        rows.append((loc, pl.scope, pl.method, pl.evidence or None, m.group(1) if m else None, m.group(2) if m else None))
-        links += [(loc, "region", r) for r in pl.regions] + [(loc, "department", d) for d in pl.departments]
+        rows.append((loc_id, loc, pl.scope, pl.method, pl.evidence or None, m.group(1) if m else None,
+                     m.group(2) if m else None))
+        links += [(loc_id, "region", r) for r in pl.regions] + [(loc_id, "department", d) for d in pl.departments]
         issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
     for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
         _insert_rows(con, table, data)
@@ -451,30 +456,36 @@ def _split(cells: str, key: str, cell: str) -> str:
 
 
 def _themes(con, st: Staged) -> None:
-    """Themes of each distinct tag once; rows without tags: keyword rules on each distinct text.
+    """Themes of each distinct cell of tags once; rows without tags: keyword rules on each distinct text.
 
     Tags are split once per distinct cell (``{p}_tagset``: a cell, its number ``set_id``; ``{p}_tags``: its tags
-    and their positions), not once per row: a large table repeats the same few combinations of tags."""
+    and their positions), not once per row: a large table repeats the same few combinations of tags. A row's themes
+    are those of its key (``{p}_theme_link``): the number of its cell of tags, else the number of its text
+    (``{p}_textkey``: title and description, numbered after the cells)."""
     p = st.prefix
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tagset AS SELECT themes, row_number() OVER () AS set_id
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_tagset AS SELECT themes, row_number() OVER () AS set_id,
+                           replace(regexp_replace(themes, '\\s*[;|\\n]\\s*', ' | ', 'g'), '  ', ' ') AS tags
                     FROM (SELECT DISTINCT themes FROM {p}_ok WHERE themes IS NOT NULL)""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tags AS SELECT set_id, item AS tag, pos "
                 f"FROM ({_split(f'{p}_tagset', 'set_id', 'themes')})")
     con.execute(f"DELETE FROM {p}_tagset WHERE set_id NOT IN (SELECT set_id FROM {p}_tags)")  # cells of blanks: no tag
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_textkey AS
+        SELECT title, description, (SELECT coalesce(max(set_id), 0) FROM {p}_tagset) + row_number() OVER () AS text_key
+        FROM (SELECT DISTINCT title, coalesce(description, '') AS description FROM {p}_ok
+              WHERE themes IS NULL OR themes NOT IN (SELECT themes FROM {p}_tagset))""")
     tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
-    texts = con.execute(f"""SELECT DISTINCT title, coalesce(description, '') FROM {p}_ok
-                            WHERE themes IS NULL OR themes NOT IN (SELECT themes FROM {p}_tagset)""").fetchall()
-    by_text = [(title, desc, th, rule) for title, desc in texts
+    texts = con.execute(f"SELECT text_key, title, description FROM {p}_textkey").fetchall()
+    by_text = [(key, th, rule) for key, title, desc in texts
                for th, rule in themes.assign([], f"{title} {desc}", title=title)[0]]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme (title VARCHAR, description VARCHAR, theme_id VARCHAR, "
-                f"rule VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme (text_key BIGINT, theme_id VARCHAR, rule VARCHAR)")
     for table, data in ((f"{p}_tag_theme", mapping), (f"{p}_text_theme", by_text)):
         _insert_rows(con, table, data)
-    # each row's cell of tags, by number
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_rowset AS SELECT o.row_no, o.project_id, s.set_id FROM {p}_ok o
-                    JOIN {p}_tagset s USING (themes)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_theme_link AS
+        SELECT t.set_id AS theme_key, m.theme_id, arg_min(m.rule, t.pos) AS rule FROM {p}_tags t
+        JOIN {p}_tag_theme m USING (tag) GROUP BY 1, 2
+        UNION ALL SELECT text_key, theme_id, min(rule) FROM {p}_text_theme GROUP BY 1, 2""")
 
 
 def load(con, st: Staged, programme_prefix: str = "imp") -> int:
@@ -499,13 +510,10 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                     WHERE programme_id NOT IN (SELECT programme_id FROM programmes)""", [st.name])
     _places(con, st)
     _themes(con, st)
-    # integer keys for the joins: a location id per row, links per location id
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_links AS SELECT g.loc_id, l.level, l.code FROM {p}_geo_link l
-                    JOIN {p}_loc g USING (location)""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_rowloc AS SELECT o.row_no, o.project_id, g.loc_id FROM {p}_ok o
-                    JOIN {p}_loc g USING (location)""")
-    # The projects of the table: a view, read once when the warehouse is written (etl.pipeline.build_facts), rather
-    # than a copy of every row in the staging table ``projects``.
+    # The projects of the table: a view, read when the warehouse is written (etl.pipeline.build_facts), rather than
+    # a copy of every row in the staging table ``projects``. Its places and themes are not rows of the staging link
+    # tables: each project has the key of its place (geo_key: {p}_geo_link) and of its themes (theme_key:
+    # {p}_theme_link), and the links are joined to the projects by these integers once the projects are numbered.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_projects AS
         SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded') AS status, o.fse_code,
                o.start_date, o.end_date, o.location AS location_raw, geo.scope, o.total_budget AS total_budget_eur,
@@ -514,21 +522,13 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                CASE WHEN o.total_budget > 0 THEN round(o.fse_amount / o.total_budget, 4) END AS fse_rate_computed,
                o.grant AS grant_amount_eur,
                CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END AS grant_kind, o.description,
-               geo.postcode, geo.city, replace(regexp_replace(o.themes, '\\s*[;|\\n]\\s*', ' | ', 'g'), '  ', ' ') AS tags,
-               geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file, o.row_no AS source_line_start,
-               o.row_no AS source_line_end
+               geo.postcode, geo.city, s.tags, geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file,
+               o.row_no AS source_line_start, o.row_no AS source_line_end,
+               geo.loc_id AS geo_key, coalesce(s.set_id, x.text_key) AS theme_key
         FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
-        LEFT JOIN {p}_geo geo ON geo.location = o.location""")
-    for level, table in (("region", "project_regions"), ("department", "project_departments")):
-        con.execute(f"""INSERT INTO {table} SELECT r.project_id, l.code FROM {p}_rowloc r
-                        JOIN {p}_links l ON l.loc_id = r.loc_id AND l.level = '{level}'""")
-    con.execute(f"""INSERT INTO project_themes
-        SELECT r.project_id, x.theme_id, x.rule FROM {p}_rowset r JOIN (
-            SELECT t.set_id, m.theme_id, arg_min(m.rule, t.pos) AS rule FROM {p}_tags t JOIN {p}_tag_theme m USING (tag)
-            GROUP BY 1, 2) x USING (set_id)
-        UNION ALL
-        SELECT o.project_id, x.theme_id, min(x.rule) FROM {p}_ok o ANTI JOIN {p}_rowset USING (row_no)
-        JOIN {p}_text_theme x ON x.title = o.title AND x.description = coalesce(o.description, '') GROUP BY 1, 2""")
+        LEFT JOIN {p}_geo geo ON geo.location = o.location
+        LEFT JOIN {p}_tagset s ON s.themes = o.themes
+        LEFT JOIN {p}_textkey x ON x.title = o.title AND x.description = coalesce(o.description, '')""")
     for column in ("cofinancers", "partners"):  # split once per distinct cell
         cells = f"(SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)"
         con.execute(f"INSERT INTO {column} SELECT o.project_id, c.pos, c.item FROM {p}_ok o "
@@ -540,10 +540,10 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
 
 
 def release(con, st: Staged) -> None:
-    """Once loaded, free what the view ``{p}_projects`` does not read: the other temporary tables of the table, and
+    """Once loaded, free what build_facts does not read (``KEPT``): the other temporary tables of the table, and
     the rows' raw text (kept until now for the problems and the sources)."""
     p = st.prefix
-    keep = {f"{p}_{t}" for t in PROJECTS_VIEW_READS}
+    keep = {f"{p}_{t}" for t in KEPT}
     for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
                             [f"{p}_"]).fetchall():
         if t not in keep:
@@ -556,7 +556,7 @@ def release(con, st: Staged) -> None:
 def drop(con, prefix: str) -> None:
     """The view ``{prefix}_projects`` and the tables it reads, once the warehouse has its rows."""
     con.execute(f"DROP VIEW IF EXISTS {prefix}_projects")
-    for t in PROJECTS_VIEW_READS:
+    for t in KEPT:
         con.execute(f"DROP TABLE IF EXISTS {prefix}_{t}")
 
 
@@ -587,14 +587,15 @@ def _issues(con, st: Staged) -> None:
                    'start=' || start_date || '; end=' || end_date, 'end_date', row_no
             FROM {p}_ok WHERE end_date < start_date
             UNION ALL
-            SELECT r.project_id, i.rule, i.severity, i.message, i.vals, i.field, r.row_no
-            FROM {p}_rowloc r JOIN {p}_loc g USING (loc_id) JOIN {p}_geo_issue i ON i.location = g.location
+            SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no
+            FROM {p}_ok o JOIN {p}_geo_issue i USING (location)
             UNION ALL
             SELECT project_id, 'unresolved_location', 'warning', 'no region or department could be found for this record',
                    '(no location given)', 'location', row_no FROM {p}_ok WHERE location IS NULL
             UNION ALL
-            SELECT r.project_id, 'unmapped_tag', 'warning', 'tag ''' || t.tag || ''' maps to no theme', t.tag, 'tags', r.row_no
-            FROM {p}_rowset r JOIN {p}_tags t USING (set_id) WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)
+            SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || u.tag || ''' maps to no theme', u.tag, 'tags', o.row_no
+            FROM {p}_ok o JOIN (SELECT s.themes, t.tag FROM {p}_tagset s JOIN {p}_tags t USING (set_id)
+                                WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)) u USING (themes)
             ORDER BY line, rule)""", [st.name])
     # rejected rows: reported, not loaded
     con.execute(f"""INSERT INTO quality_issues
