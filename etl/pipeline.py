@@ -437,24 +437,33 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     measures of their project, so that a page filters and aggregates them without a join (a join of millions
     of rows is what made a page slow); ``project_regions`` & co. become views over them (``finish``)."""
     S, W = "temp.main", f'"{warehouse}".main'  # staging, warehouse: qualified, as both hold the contract's names
-    # Every project has a source number (0: the documents; i: the i-th imported table) and, in its source, the key of
-    # its place and the key of its themes. A document's project is its own key (its row in the staging table); an
-    # imported table gives one key to all its projects of a same place (or cell of tags, or text), and holds the
-    # links of each key once (etl.tabular.load). Links are joined to projects by these integers, never per row
-    # of text: ten million projects share some tens of thousands of places.
-    con.execute(f"CREATE TEMP VIEW all_projects AS SELECT p.*, 0 AS src, p.rowid AS geo_key, p.rowid AS theme_key "
-                f"FROM {S}.projects p"
+    # Every project has a source number (src 0: the documents; i: the i-th imported table), its row in it (rid) and,
+    # in its source, the key of its place, of its themes, of its cofinancers and of its partners. A document's
+    # project is its own key (its row in the staging table); an imported table gives one key to all its projects
+    # of a same place (or cell of tags, or text...), and holds the links of each key once (etl.tabular.load).
+    # Links are joined to projects by these integers, never per row of text: ten million projects share some tens
+    # of thousands of places.
+    con.execute(f"CREATE TEMP VIEW all_projects AS SELECT p.*, 0 AS src, p.rowid AS rid FROM {S}.projects p"
                 + "".join(f" UNION ALL BY NAME SELECT *, {i} AS src FROM {S}.{p}_projects" for i, p in enumerate(imports, 1)))
-    # kind 1: region, 2: department, 3: theme (with its rule)
+    con.execute(f"""CREATE TEMP VIEW all_keys AS
+        SELECT 0 AS src, p.rowid AS rid, project_id, programme_id, status, start_date, end_date, total_budget_eur,
+               fse_amount_eur, grant_amount_eur, p.rowid AS geo_key, p.rowid AS theme_key, p.rowid AS cofinancer_key,
+               p.rowid AS partner_key FROM {S}.projects p"""
+                + "".join(f" UNION ALL BY NAME SELECT *, {i} AS src FROM {S}.{p}_keys" for i, p in enumerate(imports, 1)))
+    # kind 1: region, 2: department, 3: theme (with its rule), 4: cofinancer, 5: partner (with its position; the
+    # documents' own cofinancers and partners are copied as they are)
     con.execute(f"""CREATE TEMP TABLE all_links AS
-        SELECT 0 AS src, p.rowid AS key, 1 AS kind, x.region_code AS code, NULL::VARCHAR AS rule
+        SELECT 0 AS src, p.rowid AS key, 1 AS kind, x.region_code AS code, NULL::VARCHAR AS rule, NULL::BIGINT AS pos
         FROM {S}.project_regions x JOIN {S}.projects p USING (project_id)
-        UNION ALL SELECT 0, p.rowid, 2, x.department_code, NULL
+        UNION ALL SELECT 0, p.rowid, 2, x.department_code, NULL, NULL
         FROM {S}.project_departments x JOIN {S}.projects p USING (project_id)
-        UNION ALL SELECT 0, p.rowid, 3, x.theme_id, x.rule FROM {S}.project_themes x JOIN {S}.projects p USING (project_id)"""
-                + "".join(f""" UNION ALL SELECT {i}, loc_id, CASE level WHEN 'region' THEN 1 ELSE 2 END, code, NULL
+        UNION ALL SELECT 0, p.rowid, 3, x.theme_id, x.rule, NULL FROM {S}.project_themes x JOIN {S}.projects p USING (project_id)
+        UNION ALL SELECT 0, p.rowid, 4, x.name, NULL, x.position FROM {S}.cofinancers x JOIN {S}.projects p USING (project_id)"""
+                + "".join(f""" UNION ALL SELECT {i}, loc_id, CASE level WHEN 'region' THEN 1 ELSE 2 END, code, NULL, NULL
                                FROM {S}.{p}_geo_link
-                               UNION ALL SELECT {i}, theme_key, 3, theme_id, rule FROM {S}.{p}_theme_link"""
+                               UNION ALL SELECT {i}, theme_key, 3, theme_id, rule, NULL FROM {S}.{p}_theme_link
+                               UNION ALL SELECT {i}, key, 4, name, NULL, pos FROM {S}.{p}_cofinancers_link
+                               UNION ALL SELECT {i}, key, 5, name, NULL, pos FROM {S}.{p}_partners_link"""
                           for i, p in enumerate(imports, 1)))
     con.execute("SET preserve_insertion_order = false")  # nothing below relies on it; keeping it costs memory
     for table in _COPIED:
@@ -497,12 +506,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
         SELECT k.*, coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
                coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
                coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask
-        FROM (SELECT p.project_id, p.src, p.geo_key, p.theme_key, row_number() OVER (
+        FROM (SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key, row_number() OVER (
                          ORDER BY {budget} DESC NULLS LAST, p.project_id)::INTEGER AS pk,
                      d.prog_no, p.status, {budget} AS budget_eur, coalesce(year(p.start_date), d.year) AS year_from,
                      coalesce(year(p.end_date), year(p.start_date), d.year) AS year_to,
                      p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur
-              FROM {S}.all_projects p LEFT JOIN {W}.dim_programmes d USING (programme_id)) k
+              FROM {S}.all_keys p LEFT JOIN {W}.dim_programmes d USING (programme_id)) k
         LEFT JOIN geo_counts g ON g.src = k.src AND g.key = k.geo_key
         LEFT JOIN theme_counts t ON t.src = k.src AND t.key = k.theme_key
         LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues,
@@ -523,7 +532,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     width = max((hi - lo) / BUDGET_BANDS, 1e-9)
     con.execute(f"""
         INSERT INTO {W}.projects BY NAME
-        SELECT p.* EXCLUDE ({", ".join(read_side)}, src, geo_key, theme_key), k.pk,
+        SELECT p.* EXCLUDE ({", ".join(read_side)}, src, rid), k.pk,
                g.prog_no, g.name AS programme_name, g.year AS programme_year, g.kind AS programme_kind, k.budget_eur,
                CASE WHEN k.budget_eur = 0 THEN -1
                     WHEN k.budget_eur > 0 THEN least(greatest(floor((log10(k.budget_eur::DOUBLE) - $lo) / $width), 0),
@@ -531,10 +540,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
                END::SMALLINT AS budget_band, k.year_from, k.year_to,
                {_FOLD.format(x="lower(p.title || ' ' || coalesce(p.lead_org, ''))")} AS search_text,
                k.n_regions, k.n_departments, k.n_themes, k.n_issues, k.fse_flags, k.region_mask, k.theme_mask
-        FROM {S}.all_projects p JOIN {S}.project_keys k USING (project_id) JOIN {W}.dim_programmes g USING (programme_id)
+        FROM {S}.all_projects p JOIN {S}.project_keys k ON k.src = p.src AND k.rid = p.rid
+        JOIN {W}.dim_programmes g USING (programme_id)
         """, {"lo": lo, "width": width, "bands": BUDGET_BANDS})
     # staging tables are dropped once consumed: at ten million rows their memory is what the next steps need
     con.execute(f"DROP VIEW {S}.all_projects")
+    con.execute(f"DROP VIEW {S}.all_keys")
     for p in imports:
         tabular.drop(con, p)
     con.execute(f"DROP TABLE {S}.projects")
@@ -555,11 +566,15 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
                     f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} "
                     f"JOIN {W}.dim_{table} d ON d.{col} = x.code")
         con.execute(f"DROP TABLE {S}.project_{table}")
+    for table, kind, key in (("cofinancers", 4, "cofinancer_key"), ("partners", 5, "partner_key")):  # the tables'
+        con.execute(f"INSERT INTO {W}.{table} SELECT k.project_id, x.pos, x.code FROM {S}.project_keys k "
+                    f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} WHERE k.src > 0")
+    con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT k.pk, x.name, {carried(f='k')} FROM {S}.project_keys k "
+                f"JOIN (SELECT DISTINCT src, key, code AS name FROM {S}.all_links WHERE kind = 4) x "
+                f"ON x.src = k.src AND x.key = k.cofinancer_key")
     con.execute(f"DROP TABLE {S}.project_keys")
     con.execute(f"DROP TABLE {S}.all_links")
     con.execute(f"DROP TABLE {S}.cofinancers")
-    con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT f.pk, c.name, {carried()} "
-                f"FROM (SELECT DISTINCT project_id, name FROM {W}.cofinancers) c JOIN {W}.projects f USING (project_id)")
     con.execute(f"""CREATE TABLE {W}.fact_issues AS
         SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.message,
                q."values", q.source_file, q.source_line, f.title AS project_title, {carried()}

@@ -38,9 +38,10 @@ MAX_CELL = 5_000                 # characters in one cell
 MAX_AMOUNT = 10_000_000_000      # 10 G€: above this an amount is a typing error
 SMALL_DECODE = 64 * 1024 * 1024  # below this size a CSV's encoding is checked (and converted) in Python
 DETAIL_ROWS = 20_000             # tables up to this size also keep their text and per-field sources
-# what etl.pipeline.build_facts reads of a loaded table: the view {prefix}_projects, the tables it reads, and the
-# links of each place (geo_link) and of each set of themes (theme_link) by key (see load)
-KEPT = ("ok", "prog", "geo", "tagset", "textkey", "geo_link", "theme_link")
+# what etl.pipeline.build_facts reads of a loaded table: the views {prefix}_projects and {prefix}_keys, the tables they
+# read, and the links of each key: place (geo_link), themes (theme_link), cofinancers and partners (see load)
+KEPT = ("ok", "prog", "geo", "tagset", "textkey", "geo_link", "theme_link", "cofinancers_set", "cofinancers_link",
+        "partners_set", "partners_link")
 
 STATUS_WORDS = {
     "funded": "funded", "finance": "funded", "financee": "funded", "retenu": "funded",
@@ -489,8 +490,9 @@ def _themes(con, st: Staged) -> None:
 
 
 def load(con, st: Staged, programme_prefix: str = "imp") -> int:
-    """Insert the valid rows' places, themes, partners and quality issues of a staged table into the staging tables
-    of ``con``, and define the view ``{p}_projects`` of its projects. Returns the number of projects loaded."""
+    """Insert the valid rows' programmes and quality issues of a staged table into the staging tables of ``con``, and
+    define the views of its projects (``{p}_projects``) and of their keys (``{p}_keys``): their places, themes,
+    cofinancers and partners are links of each key (``{p}_*_link``). Returns the number of projects loaded."""
     p = st.prefix
     if st.n_problems:
         con.execute(f"DELETE FROM {p}_typed WHERE row_no IN (SELECT row_no FROM {p}_problems)")
@@ -511,9 +513,10 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
     _places(con, st)
     _themes(con, st)
     # The projects of the table: a view, read when the warehouse is written (etl.pipeline.build_facts), rather than
-    # a copy of every row in the staging table ``projects``. Its places and themes are not rows of the staging link
-    # tables: each project has the key of its place (geo_key: {p}_geo_link) and of its themes (theme_key:
-    # {p}_theme_link), and the links are joined to the projects by these integers once the projects are numbered.
+    # a copy of every row in the staging table ``projects``. Its places, themes, cofinancers and partners are not
+    # rows of the staging link tables: each project has the key of its place (geo_key: {p}_geo_link), of its themes
+    # (theme_key: {p}_theme_link), of its cell of cofinancers and of partners, and the links are joined to the
+    # projects by these integers once the projects are numbered (the view {p}_keys). rid: the row.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_projects AS
         SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded') AS status, o.fse_code,
                o.start_date, o.end_date, o.location AS location_raw, geo.scope, o.total_budget AS total_budget_eur,
@@ -523,16 +526,26 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                o.grant AS grant_amount_eur,
                CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END AS grant_kind, o.description,
                geo.postcode, geo.city, s.tags, geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file,
-               o.row_no AS source_line_start, o.row_no AS source_line_end,
-               geo.loc_id AS geo_key, coalesce(s.set_id, x.text_key) AS theme_key
+               o.row_no AS source_line_start, o.row_no AS source_line_end, o.row_no AS rid
+        FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
+        LEFT JOIN {p}_geo geo ON geo.location = o.location
+        LEFT JOIN {p}_tagset s ON s.themes = o.themes""")
+    for column in ("cofinancers", "partners"):  # split once per distinct cell
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_{column}_set AS SELECT cell, row_number() OVER () AS key
+                        FROM (SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)""")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_{column}_link AS SELECT key, pos, item AS name "
+                    f"FROM ({_split(f'{p}_{column}_set', 'key', 'cell')})")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_keys AS
+        SELECT o.row_no AS rid, o.project_id, g.programme_id, coalesce(o.status, 'funded') AS status, o.start_date,
+               o.end_date, o.total_budget AS total_budget_eur, o.fse_amount AS fse_amount_eur, o.grant AS grant_amount_eur,
+               geo.loc_id AS geo_key, coalesce(s.set_id, x.text_key) AS theme_key, c.key AS cofinancer_key,
+               pa.key AS partner_key
         FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
         LEFT JOIN {p}_geo geo ON geo.location = o.location
         LEFT JOIN {p}_tagset s ON s.themes = o.themes
-        LEFT JOIN {p}_textkey x ON x.title = o.title AND x.description = coalesce(o.description, '')""")
-    for column in ("cofinancers", "partners"):  # split once per distinct cell
-        cells = f"(SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)"
-        con.execute(f"INSERT INTO {column} SELECT o.project_id, c.pos, c.item FROM {p}_ok o "
-                    f"JOIN ({_split(cells, 'cell', 'cell')}) c ON c.cell = o.{column}")
+        LEFT JOIN {p}_textkey x ON x.title = o.title AND x.description = coalesce(o.description, '')
+        LEFT JOIN {p}_cofinancers_set c ON c.cell = o.cofinancers
+        LEFT JOIN {p}_partners_set pa ON pa.cell = o.partners""")
     _issues(con, st)
     if st.n_rows <= DETAIL_ROWS:
         _detail(con, st)
@@ -554,8 +567,9 @@ def release(con, st: Staged) -> None:
 
 
 def drop(con, prefix: str) -> None:
-    """The view ``{prefix}_projects`` and the tables it reads, once the warehouse has its rows."""
+    """The views ``{prefix}_projects`` and ``{prefix}_keys`` and what they read, once the warehouse has its rows."""
     con.execute(f"DROP VIEW IF EXISTS {prefix}_projects")
+    con.execute(f"DROP VIEW IF EXISTS {prefix}_keys")
     for t in KEPT:
         con.execute(f"DROP TABLE IF EXISTS {prefix}_{t}")
 
