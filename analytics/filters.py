@@ -50,8 +50,9 @@ class Filters:
                              f"WHERE {column} IN ({marks}))) <> 0")
             elif table == "dim_programmes":  # the tables carry the programme's number, not its key
                 conds.append(f"{alias}.prog_no IN (SELECT prog_no FROM dim_programmes WHERE programme_id IN ({marks}))")
-            elif table:  # a link table: the project has at least one of the values
-                conds.append(f"{alias}.pk IN (SELECT pk FROM {table} WHERE {column} IN ({marks}))")
+            elif table:  # departments: the project has a row of fact_departments with one of the values
+                conds.append(f"{alias}.pk IN (SELECT pk FROM fact_departments WHERE dept_no IN "
+                             f"(SELECT dept_no FROM dim_departments WHERE {column} IN ({marks})))")
             else:
                 conds.append(f"{alias}.{column} IN ({marks})")
             params.extend(values)

@@ -540,9 +540,9 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
         "project": project,
         "regions": _df("SELECT region_code, name FROM dim_regions WHERE (? >> region_no) & 1 = 1 ORDER BY 1",
                        [int(project["region_mask"].iloc[0]) if len(project) else 0]),  # the project's region mask
-        "departments": _df("SELECT d.department_code, g.name FROM fact_departments d JOIN departments g "
-                           "USING (department_code) WHERE pk = ? ORDER BY 1", k),
-        "themes": _df("SELECT t.label_fr, t.label_en, x.rule FROM fact_themes x JOIN themes t USING (theme_id) "
+        "departments": _df("SELECT g.department_code, g.name FROM fact_departments d JOIN dim_departments g "
+                           "USING (dept_no) WHERE pk = ? ORDER BY 1", k),
+        "themes": _df("SELECT t.label_fr, t.label_en, x.rule FROM fact_themes x JOIN dim_themes t USING (theme_no) "
                       "WHERE pk = ? ORDER BY 1", k),
         "partners": _df("SELECT name FROM partners WHERE project_id = ? ORDER BY position", p),
         "cofinancers": _df("SELECT name FROM fact_cofinancers WHERE pk = ? ORDER BY name", k),

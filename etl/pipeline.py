@@ -561,7 +561,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
         return ", ".join(f"{f}.{c}" for c in f"{_FILTERED_ON}, {measures}".split(", ") if c)
 
     for table, col, no, extra, measures, kind, key in _LINKS:  # each project's links, by its key
-        con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT k.pk, x.code AS {col}, d.{no}{extra}, "
+        con.execute(f"CREATE TABLE {W}.fact_{table} AS SELECT k.pk, d.{no}{extra}, "
                     f"{carried(measures, 'k')} FROM {S}.project_keys k "
                     f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} "
                     f"JOIN {W}.dim_{table} d ON d.{col} = x.code")
@@ -592,10 +592,10 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP TABLE temp.main."{t}"')
         left.remove(t)
     con.execute("CREATE VIEW facts AS SELECT * FROM projects")
-    for table, col, _, extra, *_ in _LINKS:
+    for table, col, no, extra, *_ in _LINKS:
         con.execute(f"DROP TABLE project_{table}")
-        con.execute(f"CREATE VIEW project_{table} AS SELECT f.project_id, x.{col}{extra} FROM fact_{table} x "
-                    f"JOIN projects f USING (pk)")
+        con.execute(f"CREATE VIEW project_{table} AS SELECT f.project_id, d.{col}{extra} FROM fact_{table} x "
+                    f"JOIN projects f USING (pk) JOIN dim_{table} d USING ({no})")
 
 
 def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:
