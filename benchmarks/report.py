@@ -19,10 +19,22 @@ def markdown(doc: dict) -> str:
     m = doc["machine"]
     out = [f"Measured on {m['cpus']} cores, {round(m['memory_mb'] / 1024)} GB, Python {m['python']}, DuckDB {m['duckdb']} "
            f"(median of {doc['repeats']}, cold caches):", "",
-           "| rows | import (s) | ÷ bare `read_csv` | ETL peak | app peak | warehouse |", "|---|---|---|---|---|---|"]
+           "| rows | import (s) | bare `read_csv` (s) | import ÷ bare | ETL peak | app peak | warehouse |",
+           "|---|---|---|---|---|---|---|"]
+
+    def runs(r: dict, key: str, value: str) -> str:  # the median, and the range of the runs when there were several
+        v = r.get(f"{key}_runs_s")
+        return f"{value} ({min(v):.1f}–{max(v):.1f})" if v else value
+
     for r in res:
-        out.append(f"| {_rows(r)} | {r['import_s']:.1f} | {r.get('import_vs_read_csv', '–')} | "
+        bare = f"{r['bare_read_csv_s']:.2f}" if "bare_read_csv_s" in r else "–"
+        imp = f"{r['import_s']:.1f}"
+        out.append(f"| {_rows(r)} | {runs(r, 'import', imp)} | "
+                   f"{runs(r, 'bare_read_csv', bare)} | {r.get('import_vs_read_csv', '–')} | "
                    f"{r['etl_peak_rss_mb'] / 1024:.1f} GB | {r['app_peak_rss_mb'] / 1024:.1f} GB | {r['warehouse_mb']:.0f} MB |")
+    if any("import_runs_s" in r for r in res):
+        out += ["", "Import and bare read: median of three runs made in turns (their range in brackets) up to a million "
+                "rows, one run above; the ratio is the median of each import over the bare read made just before it."]
     out += ["", "Queries per page, median ms, default / selective view (Bretagne + laureates):", "",
             "| page | " + " | ".join(_rows(r) for r in res) + " |", "|---" * (len(res) + 1) + "|"]
     for p in PAGES:
