@@ -103,16 +103,20 @@ def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.
     fig.update_layout(barmode="stack", bargap=0.05, legend={"y": -0.3 if n_groups > 3 else -0.22})
     fig.update_yaxes(title=t("n_projects", lang))
     if log:
-        lo, hi = (df["x0"].min(), df["x1"].max()) if len(df) else (4, 7)
-        ticks = [v for v in range(int(lo), int(hi) + 2)]
-        steps = (0, 0.30103, 0.69897) if hi - lo <= 3 else (0,)  # 1-2-5 ticks over a few decades, else decades only
-        sub_ticks = [k + m for k in ticks for m in steps if lo - 0.05 <= k + m <= hi + 0.05]
-        fig.update_xaxes(title=t("budget", lang) + " (€, " + t("bu_log", lang).lower() + ")",
-                         tickvals=sub_ticks, ticktext=[fmt_eur(10 ** v, lang) for v in sub_ticks],
-                         range=[lo - 0.05, hi + 0.05])
+        fig.update_xaxes(**_log_eur_axis(df, lang))
     else:
         fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang, df["x1"].max() if len(df) else None))
     return fig
+
+
+def _log_eur_axis(df: pd.DataFrame, lang: str) -> dict:
+    """An axis of log10 budgets (bins ``x0``..``x1``) labelled in euros: 1-2-5 ticks over a few decades."""
+    lo, hi = (df["x0"].min(), df["x1"].max()) if len(df) else (4, 7)
+    ticks = [v for v in range(int(lo), int(hi) + 2)]
+    steps = (0, 0.30103, 0.69897) if hi - lo <= 3 else (0,)  # 1-2-5 ticks over a few decades, else decades only
+    sub_ticks = [k + m for k in ticks for m in steps if lo - 0.05 <= k + m <= hi + 0.05]
+    return {"title": t("budget", lang) + " (€, " + t("bu_log", lang).lower() + ")", "tickvals": sub_ticks,
+            "ticktext": [fmt_eur(10 ** v, lang) for v in sub_ticks], "range": [lo - 0.05, hi + 0.05]}
 
 
 def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label) -> go.Figure:
@@ -151,6 +155,22 @@ def grant_vs_budget(df: pd.DataFrame, lang: str) -> go.Figure:
     fig = _layout(fig, t("bu_grant_vs_budget", lang), lang)
     fig.update_xaxes(title=t("budget", lang) + " (€)", **_eur_axis(lang, df["total_budget_eur"].max()))
     fig.update_yaxes(title=t("grant", lang) + " (€)", **_eur_axis(lang, df["grant_amount_eur"].max()))
+    return fig
+
+
+def grant_budget_density(df: pd.DataFrame, lang: str) -> go.Figure:
+    """Laureates counted per budget bin and grant share bin (``queries.grant_budget_cells``): too many for a point
+    each."""
+    labels = [f"{fmt_eur(a, lang)} – {fmt_eur(b, lang)}<br>{t('bu_share', lang)} "
+              + (f"≥ {hi - 0.05:.0%}" if hi > 1 else f"{lo:.0%} – {hi:.0%}")
+              for a, b, lo, hi in zip(df["lo_eur"], df["hi_eur"], df["share_lo"], df["share_hi"])]
+    fig = go.Figure(go.Heatmap(
+        x=(df["x0"] + df["x1"]) / 2, y=(df["share_lo"] + df["share_hi"]) / 2, z=df["n"], customdata=labels,
+        xgap=1, ygap=1, colorscale=SEQUENTIAL, colorbar={"title": {"text": t("n_projects", lang)}},
+        hovertemplate="%{customdata}<br>%{z} " + t("bu_laureates", lang) + "<extra></extra>"))
+    fig = _layout(fig, t("bu_grant_vs_budget", lang), lang)
+    fig.update_xaxes(**_log_eur_axis(df, lang))
+    fig.update_yaxes(title=t("bu_share", lang), tickformat=".0%", range=[0, 1.05])
     return fig
 
 

@@ -120,6 +120,12 @@ _T: dict[str, tuple[str, str]] = {
     "bu_group": ("Grouper par", "Group by"),
     "bu_top": ("Les {n} plus gros projets", "The {n} largest projects"),
     "bu_grant_vs_budget": ("Lauréats PTCE : subvention et budget triennal", "PTCE laureates: grant and 3-year budget"),
+    "bu_share": ("Part du budget", "Share of the budget"),
+    "bu_laureates": ("lauréats", "laureates"),
+    "bu_density": ("{n} lauréats avec une subvention et un budget : trop pour un point chacun, le graphique les compte "
+                   "par tranche de budget et par part de la subvention dans le budget (tranches de 5 %).",
+                   "{n} laureates with a grant and a budget: too many for a point each, the chart counts them per "
+                   "budget band and share of the grant in the budget (5 % bands)."),
     "bu_budget_note": ("Budget : budget total (FSE) ou budget triennal (PTCE), tel qu'imprimé.",
                        "Budget: total budget (ESF) or three-year budget (PTCE), as printed."),
     "grant_share": ("Part de la subvention", "Grant share"),

@@ -349,8 +349,32 @@ def largest_projects(f: Filters, n: int = 10) -> pd.DataFrame:
         FROM facts WHERE pk IN (SELECT pk FROM keys) ORDER BY pk""", params + [n])
 
 
+SCATTER_MAX = 2000  # above this many laureates, the grant/budget chart counts them per cell instead of one point each
+SHARE_BINS = 20     # grant shares of 5 %; the last bin holds the grants of 100 % of the budget and more
+
+
 @_cache
-def grant_vs_budget(f: Filters, limit: int = 2000) -> pd.DataFrame:
+def grant_budget_cells(f: Filters) -> pd.DataFrame:
+    """Laureates with a grant and a budget, counted per budget bin (the histogram's log bins, from the build's
+    fine bands) and grant share bin: ``n`` in all tells whether to draw them one by one."""
+    rng = ranges()
+    per = rng["bands"] // HISTOGRAM_BINS
+    cte, params = _filtered(f)
+    d = _df(f"""{cte} SELECT budget_band // ? AS bx,
+                           least(floor(grant_amount_eur::DOUBLE / total_budget_eur::DOUBLE * ?), ?)::INTEGER AS sy, count(*) AS n
+                    FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0 AND status = 'laureate'
+                    GROUP BY 1, 2 ORDER BY 1, 2""", params + [per, SHARE_BINS, SHARE_BINS])
+    width = rng["band_width"] * per
+    d["x0"] = rng["band_lo"] + d["bx"] * width
+    d["x1"] = d["x0"] + width
+    d["lo_eur"], d["hi_eur"] = 10 ** d["x0"], 10 ** d["x1"]
+    d["share_lo"] = d["sy"] / SHARE_BINS
+    d["share_hi"] = (d["sy"] + 1) / SHARE_BINS
+    return d
+
+
+@_cache
+def grant_vs_budget(f: Filters, limit: int = SCATTER_MAX) -> pd.DataFrame:
     """Laureates' grants against their budgets, the largest budgets first: their keys from a top-N on pk, then
     the few columns the chart shows for those rows."""
     cte, params = _filtered(f)

@@ -79,6 +79,16 @@ def test_budgets_status_filter():
     assert len(top) == 10 and top["Titre"].iloc[0].startswith("De la conception")
 
 
+def test_budgets_counts_laureates_per_cell_above_the_scatter_limit(monkeypatch):
+    from analytics import queries as Q
+
+    monkeypatch.setattr(Q, "SCATTER_MAX", 10)
+    at = open_page("budgets")
+    assert "14 lauréats avec une subvention et un budget : trop pour un point chacun" in caption_text(at)
+    at.multiselect(key="f_status").set_value(["funded"]).run()  # no laureate: neither chart nor caption
+    assert not at.exception and "lauréats avec une subvention" not in caption_text(at)
+
+
 def test_fse_page_shows_the_flagged_project_and_search():
     at = open_page("fse")
     m = metrics(at)

@@ -60,6 +60,13 @@ def test_budget_histogram_and_box_from_sql_aggregates():
     assert {round(t.median[0]) for t in box.data} == {136097, 812978}
 
 
+def test_grant_budget_density_is_one_heatmap_of_the_cells():
+    cells = Q.grant_budget_cells(Filters())
+    fig = charts.grant_budget_density(cells, "fr")
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    assert sum(fig.data[0].z) == 14 and fig.layout.yaxis.tickformat == ".0%"
+
+
 def test_theme_heatmap_and_treemap():
     fig = charts.theme_heatmap(Q.theme_region(Filters()), "en")
     assert "Food & agriculture" in fig.data[0].y

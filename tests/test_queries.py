@@ -69,6 +69,18 @@ def test_grant_vs_budget_lists_laureates_largest_budget_first():
     assert Q.grant_vs_budget(Filters(), 3)["total_budget_eur"].tolist() == df["total_budget_eur"].head(3).tolist()
 
 
+def test_grant_budget_cells_count_every_laureate_of_the_scatter_once():
+    pts = Q.grant_vs_budget(Filters())
+    cells = Q.grant_budget_cells(Filters())
+    assert cells["n"].sum() == len(pts) == 14
+    # the largest (1 361 600 € budget, 21 % grant) is in the budget bin around it and the 20-25 % share bin
+    top = cells[(cells["lo_eur"] <= 1361600) & (cells["hi_eur"] > 1361600) & (cells["share_lo"] == 0.2)]
+    assert len(top) == 1 and top["share_hi"].iloc[0] == pytest.approx(0.25)
+    shares = pts["grant_share"].astype(float)
+    assert sorted(cells.groupby("sy")["n"].sum().items()) == sorted(
+        (shares * Q.SHARE_BINS).clip(upper=Q.SHARE_BINS).astype(int).value_counts().items())
+
+
 def test_envelope_reconciliation():
     rec = Q.envelope_reconciliation(Filters()).iloc[0]
     assert (rec["envelope_eur"], rec["grants_eur"], rec["gap_eur"], bool(rec["within_tolerance"])) == (

@@ -48,8 +48,14 @@ def page():
         hide_index=True, width="stretch")
     ui.downloads(top, "largest_projects")
 
-    gvb = Q.grant_vs_budget(f)
-    if not gvb.empty:
+    cells = Q.grant_budget_cells(f)
+    n = int(cells["n"].sum())
+    if n > Q.SCATTER_MAX:  # too many laureates for a point each: counted per budget band and grant share
+        ui.chart(charts.grant_budget_density(cells, lg), cells[["lo_eur", "hi_eur", "share_lo", "share_hi", "n"]],
+                 "grant_vs_budget")
+        st.caption(t("bu_density", lg, n=fmt_int(n, lg)))
+    elif n:
+        gvb = Q.grant_vs_budget(f)
         ui.chart(charts.grant_vs_budget(gvb, lg), gvb, "grant_vs_budget")
 
 
