@@ -263,7 +263,7 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
             dep_score[d] += w / len(set(pl.departments))
     if not score:
         return None
-    ranked = score.most_common()
+    ranked = sorted(score.items(), key=lambda x: (-x[1], x[0]))  # ties by code: the same answer in every run
     top, top_score = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
     evidence = "; ".join(sorted({f"'{p}' = {pl.label}" for p, pl in hits}))[:600]
@@ -274,12 +274,14 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
                          [Issue("ambiguous_location", "warning",
                                 "places named in the text point to several regions; not placed",
                                 ", ".join(f"{gz.regions.get(r, r)}={s:g}" for r, s in ranked[:4]), "location")])
-    deps = [d for d, s in dep_score.most_common() if gz.dep_region.get(d) == top and s >= (2 if second else 1)]
+    deps = {d: s for d, s in dep_score.items() if gz.dep_region.get(d) == top and s >= (2 if second else 1)}
+    # the department with the highest score; departments tied at the top (a place spread over them) all count
+    deps = sorted(d for d, s in deps.items() if s == max(deps.values()))
     issues = [Issue("outside_regions", "warning",
                     f"the text names {pl.label.split(' (')[0]}, which lies outside the 18 regions; placed by the other "
                     "places it names", pl.label, "location")
               for pl in {pl.label: pl for _, pl in hits if pl.scope == "unresolved"}.values()]
-    return Placement("local", [top], deps[:1], method, evidence, issues)
+    return Placement("local", [top], deps, method, evidence, issues)
 
 
 def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
