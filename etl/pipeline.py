@@ -501,23 +501,30 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
         SELECT l.src, l.key, count(*)::INTEGER AS n_themes, coalesce(bit_or(1::BIGINT << d.theme_no), 0) AS theme_mask
         FROM all_links l LEFT JOIN {W}.dim_themes d ON d.theme_id = l.code WHERE l.kind = 3 GROUP BY 1, 2""")
     # The project's filter columns and measures are computed here once: projects and the fact tables take them from
-    # this table (a project whose programme is unknown has no prog_no: verify_keys reports it).
-    con.execute(f"""CREATE TEMP TABLE project_keys AS
-        SELECT k.*, coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
+    # this table (a project whose programme is unknown has no prog_no: verify_keys reports it). Its rows are written
+    # in rank order, so that pk is the row's number. The joins first, then the sort alone (which spills to disk): a
+    # window, or a sort, over these joins ran out of memory at ten million rows.
+    con.execute(f"""CREATE TEMP TABLE unranked_keys AS
+        SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key,
+               d.prog_no, p.status, {budget} AS budget_eur, coalesce(year(p.start_date), d.year) AS year_from,
+               coalesce(year(p.end_date), year(p.start_date), d.year) AS year_to,
+               p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur,
+               coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
                coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
                coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask
-        FROM (SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key, row_number() OVER (
-                         ORDER BY {budget} DESC NULLS LAST, p.project_id)::INTEGER AS pk,
-                     d.prog_no, p.status, {budget} AS budget_eur, coalesce(year(p.start_date), d.year) AS year_from,
-                     coalesce(year(p.end_date), year(p.start_date), d.year) AS year_to,
-                     p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur
-              FROM {S}.all_keys p LEFT JOIN {W}.dim_programmes d USING (programme_id)) k
-        LEFT JOIN geo_counts g ON g.src = k.src AND g.key = k.geo_key
-        LEFT JOIN theme_counts t ON t.src = k.src AND t.key = k.theme_key
+        FROM {S}.all_keys p LEFT JOIN {W}.dim_programmes d USING (programme_id)
+        LEFT JOIN geo_counts g ON g.src = p.src AND g.key = p.geo_key
+        LEFT JOIN theme_counts t ON t.src = p.src AND t.key = p.theme_key
         LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues,
                           string_agg(DISTINCT rule, ', ' ORDER BY rule)
                               FILTER (WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch')) AS flags
                    FROM {S}.quality_issues WHERE project_id IS NOT NULL GROUP BY 1) q USING (project_id)""")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"CREATE TEMP TABLE ranked_keys AS SELECT * FROM {S}.unranked_keys "
+                f"ORDER BY budget_eur DESC NULLS LAST, project_id")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"DROP TABLE {S}.unranked_keys")
+    con.execute("CREATE TEMP VIEW project_keys AS SELECT (rowid + 1)::INTEGER AS pk, * FROM temp.main.ranked_keys")
     con.execute("DROP TABLE geo_counts")
     con.execute("DROP TABLE theme_counts")
     # the staging rows, for verify_keys: a document's link rows, and the links an imported table gives its projects
@@ -572,7 +579,8 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT k.pk, x.name, {carried(f='k')} FROM {S}.project_keys k "
                 f"JOIN (SELECT DISTINCT src, key, code AS name FROM {S}.all_links WHERE kind = 4) x "
                 f"ON x.src = k.src AND x.key = k.cofinancer_key")
-    con.execute(f"DROP TABLE {S}.project_keys")
+    con.execute(f"DROP VIEW {S}.project_keys")
+    con.execute(f"DROP TABLE {S}.ranked_keys")
     con.execute(f"DROP TABLE {S}.all_links")
     con.execute(f"DROP TABLE {S}.cofinancers")
     con.execute(f"""CREATE TABLE {W}.fact_issues AS

@@ -280,14 +280,12 @@ def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix:
                 msg = str(exc).split("\n")[0]
                 raise TableError(f"{name}: the CSV cannot be read: {msg[:300]}") from exc
         idx, printed, ignored = _map_columns(header, name)
-        n = con.execute(f"SELECT count(*) FROM {prefix}_raw").fetchone()[0]
-        nonblank = " OR ".join(f"coalesce(trim(c{i}), '') <> ''" for i in idx.values())
-        n_data = con.execute(f"SELECT count(*) FROM {prefix}_raw WHERE {nonblank}").fetchone()[0] if n else 0
-        if n_data == 0:
-            raise TableError(f"{name}: the header is there but no data row")
-    st = Staged(name=name, prefix=prefix, n_rows=int(n_data), columns=printed, ignored_columns=ignored, encoding=enc,
+    st = Staged(name=name, prefix=prefix, n_rows=0, columns=printed, ignored_columns=ignored, encoding=enc,
                 warnings=warnings)
-    _typed(con, st, idx)
+    _typed(con, st, idx)  # one row per row with a value
+    st.n_rows = con.execute(f"SELECT count(*) FROM {prefix}_typed").fetchone()[0]
+    if st.n_rows == 0:
+        raise TableError(f"{name}: the header is there but no data row")
     st.n_problems, st.n_rejected_rows = con.execute(
         f"SELECT count(*), count(DISTINCT row_no) FROM {prefix}_problems").fetchone()
     if path is not None and size > SMALL_DECODE:
