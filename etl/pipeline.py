@@ -407,6 +407,9 @@ _FOLD = (r"(CASE WHEN regexp_matches({x}, '[^\x{{00}}-\x{{BF}}\x{{2002}}-\x{{206
 BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins of 100 bands, quartiles within 0.6 %
 
 
+# The type of the amounts of projects (schema.sql), which the fact tables carry: the union of the sources is wider
+# (DECIMAL(30, 2), 128-bit integers), and summing those made the pages' sums over millions of rows slower.
+AMOUNT = "DECIMAL(16, 2)"
 _COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers", "partners",
            "key_figures", "field_sources", "programme_sources", "quality_issues"]
 # link table, code, its dimension number, other columns, the project's measures its pages sum, its kind in
@@ -506,9 +509,11 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     # window, or a sort, over these joins ran out of memory at ten million rows.
     con.execute(f"""CREATE TEMP TABLE unranked_keys AS
         SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key,
-               d.prog_no, p.status, {budget} AS budget_eur, coalesce(year(p.start_date), d.year) AS year_from,
-               coalesce(year(p.end_date), year(p.start_date), d.year) AS year_to,
-               p.total_budget_eur, p.fse_amount_eur, p.grant_amount_eur,
+               d.prog_no, p.status, {budget}::{AMOUNT} AS budget_eur,
+               coalesce(year(p.start_date), d.year)::INTEGER AS year_from,
+               coalesce(year(p.end_date), year(p.start_date), d.year)::INTEGER AS year_to,
+               p.total_budget_eur::{AMOUNT} AS total_budget_eur, p.fse_amount_eur::{AMOUNT} AS fse_amount_eur,
+               p.grant_amount_eur::{AMOUNT} AS grant_amount_eur,
                coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
                coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
                coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask

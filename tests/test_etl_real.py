@@ -268,3 +268,16 @@ def test_documents_give_the_same_rows_whatever_the_hash_seed():
     out = {seed: subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                                 env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(set(out.values())) == 1, out
+
+
+def test_fact_tables_carry_the_projects_types(con):
+    """The fact tables' filter columns and measures have their project's types: a wider type (the union of the
+    sources made the amounts DECIMAL(30, 2), 128-bit) slowed every sum over millions of rows."""
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'projects'").fetchall())
+    assert types["total_budget_eur"] == "DECIMAL(16,2)" and types["year_from"] == "INTEGER"
+    for table in ("fact_regions", "fact_departments", "fact_themes", "fact_cofinancers", "fact_issues"):
+        carried = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                              "AND column_name IN (SELECT column_name FROM duckdb_columns() WHERE table_name = 'projects')",
+                              [table]).fetchall()
+        assert len(carried) >= 8, table
+        assert [(c, t) for c, t in carried if types[c] != t] == [], table

@@ -77,6 +77,11 @@ def test_large_table_keeps_no_text_and_the_detail_says_where_to_look(tmp_path, m
     assert con.execute("SELECT count(*) FROM source_lines WHERE source_file = 'big.csv'").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM field_sources WHERE project_id LIKE 'imp-big-%'").fetchone()[0] == 0
     pid, line = con.execute("SELECT project_id, source_line_start FROM projects WHERE pk = 1").fetchone()
+    # with a table beside the documents, the fact tables still carry the projects' types (not the sources' union)
+    assert con.execute("""SELECT list(DISTINCT data_type ORDER BY data_type) FROM duckdb_columns()
+                          WHERE table_name LIKE 'fact_%' AND column_name IN ('budget_eur', 'total_budget_eur',
+                                                                             'fse_amount_eur', 'year_to')""").fetchone()[0] \
+        == ["DECIMAL(16,2)", "INTEGER"]
     con.close()
     assert pid.startswith("imp-big-")  # the largest budget is a synthetic one
     monkeypatch.setenv("ESS_WAREHOUSE", str(db))
