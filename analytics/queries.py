@@ -262,6 +262,20 @@ def budget_bands(f: Filters, group: str) -> pd.DataFrame:
 HISTOGRAM_BINS = 24  # a divisor of the build's fine bands (etl.pipeline.BUDGET_BANDS = 2400)
 
 
+def _log_bins(rng: dict) -> tuple[int, float, float]:
+    """The histogram's log bins: fine bands per bin, and the first bin's start and the bins' width (log10 €)."""
+    per = rng["bands"] // HISTOGRAM_BINS
+    return per, rng["band_lo"], rng["band_width"] * per
+
+
+def _bin_edges(d: pd.DataFrame, col: str, lo: float, width: float, log: bool = True) -> pd.DataFrame:
+    """``x0``/``x1`` (the bins' edges on the axis) and ``lo_eur``/``hi_eur`` (in euros) of the bin numbers in ``col``."""
+    d["x0"] = lo + d[col] * width
+    d["x1"] = d["x0"] + width
+    d["lo_eur"], d["hi_eur"] = (10 ** d["x0"], 10 ** d["x1"]) if log else (d["x0"], d["x1"])
+    return d
+
+
 @_cache
 def budget_histogram(f: Filters, log: bool, group: str) -> pd.DataFrame:
     """Counts per budget bin and group. The bins span the whole portfolio's budgets (equal width on a log10 or
@@ -271,11 +285,10 @@ def budget_histogram(f: Filters, log: bool, group: str) -> pd.DataFrame:
     if not rng["budget_min"] or not rng["budget_max"]:
         return pd.DataFrame(columns=["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"])
     if log:
-        per = rng["bands"] // HISTOGRAM_BINS
+        per, lo, width = _log_bins(rng)
         b = budget_bands(f, group)
         b = b[b["band"] >= 0]
         d = b.assign(bin=b["band"] // per).groupby(["grp", "bin"], as_index=False)["n"].sum().sort_values(["bin", "grp"])
-        lo, width = rng["band_lo"], rng["band_width"] * per
     else:
         lo, width = 0.0, max(rng["budget_max"] / HISTOGRAM_BINS, 1e-9)
         col, gparams = _group_col(f, group)
@@ -285,9 +298,7 @@ def budget_histogram(f: Filters, log: bool, group: str) -> pd.DataFrame:
             FROM fp WHERE {_BUDGET} > 0 GROUP BY 1, 2 ORDER BY 2, 1""", params + gparams + [width, HISTOGRAM_BINS])
     d = _group_names(d.reset_index(drop=True), group)
     d["bin"] = d["bin"].astype(int)
-    d["x0"], d["x1"] = lo + d["bin"] * width, lo + (d["bin"] + 1) * width
-    d["lo_eur"], d["hi_eur"] = (10 ** d["x0"], 10 ** d["x1"]) if log else (d["x0"], d["x1"])
-    return d[["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"]]
+    return _bin_edges(d, "bin", lo, width, log)[["grp", "bin", "n", "x0", "x1", "lo_eur", "hi_eur"]]
 
 
 EXACT_QUANTILES = 200_000  # above this many budgets, quartiles are read from the fine log bands (within 0.6 %)
@@ -357,17 +368,13 @@ SHARE_BINS = 20     # grant shares of 5 %; the last bin holds the grants of 100 
 def grant_budget_cells(f: Filters) -> pd.DataFrame:
     """Laureates with a grant and a budget, counted per budget bin (the histogram's log bins, from the build's
     fine bands) and grant share bin: ``n`` in all tells whether to draw them one by one."""
-    rng = ranges()
-    per = rng["bands"] // HISTOGRAM_BINS
+    per, lo, width = _log_bins(ranges())
     cte, params = _filtered(f)
     d = _df(f"""{cte} SELECT budget_band // ? AS bx,
                            least(floor(grant_amount_eur::DOUBLE / total_budget_eur::DOUBLE * ?), ?)::INTEGER AS sy, count(*) AS n
                     FROM fp WHERE grant_amount_eur IS NOT NULL AND total_budget_eur > 0 AND status = 'laureate'
                     GROUP BY 1, 2 ORDER BY 1, 2""", params + [per, SHARE_BINS, SHARE_BINS])
-    width = rng["band_width"] * per
-    d["x0"] = rng["band_lo"] + d["bx"] * width
-    d["x1"] = d["x0"] + width
-    d["lo_eur"], d["hi_eur"] = 10 ** d["x0"], 10 ** d["x1"]
+    d = _bin_edges(d, "bx", lo, width)
     d["share_lo"] = d["sy"] / SHARE_BINS
     d["share_hi"] = (d["sy"] + 1) / SHARE_BINS
     return d

@@ -113,14 +113,13 @@ def input_files(input_dir: Path) -> list[Path]:
     return [p for p in files if p.name.lower() != "readme.md"]
 
 
-def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocument], list[Path]]:
-    """Documents parsed (pure parsers), and the tables of the folder (loaded later, set-wise, in DuckDB)."""
+def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:
+    """The folder's documents, parsed (pure parsers); its tables are loaded set-wise in DuckDB (``stage_table``)."""
     files = input_files(input_dir)
     gz = geo.gazetteer()
-    docs, tables = [], []
+    docs = []
     for path in files:
         if path.suffix.lower() in TABLE_SUFFIXES:
-            tables.append(path)
             continue
         text = read_document(path)
         family = detect_family(text)
@@ -137,7 +136,7 @@ def parse_folder(input_dir: Path, report: BuildReport) -> tuple[list[ParsedDocum
         doc.text = text
         docs.append(doc)
         report.documents.append((path.name, family, len(doc.projects)))
-    return docs, tables
+    return docs
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, path: Path, skip_invalid_rows: bool, prefix: str) -> tabular.Staged:
@@ -664,7 +663,7 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
     info = {"built_at": started.isoformat(timespec="seconds"), "input_dir": ", ".join(map(str, dirs))}
 
     def documents() -> dict[str, pd.DataFrame]:
-        docs = [doc for d in dirs for doc in parse_folder(d, report)[0]]
+        docs = [doc for d in dirs for doc in parse_folder(d, report)]
         if not docs and not tables:
             raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
         info["documents"] = ", ".join([d.source_file for d in docs] + [t.name for t in tables])

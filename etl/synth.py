@@ -32,7 +32,7 @@ from etl.pipeline import DEFAULT_INPUT, BuildReport, build_tables, parse_folder
 
 def learn(raw_dir: Path = DEFAULT_INPUT) -> dict:
     """Parameters of the synthetic portfolio, from the real records."""
-    docs, _ = parse_folder(raw_dir, BuildReport(Path("-")))
+    docs = parse_folder(raw_dir, BuildReport(Path("-")))
     frames = build_tables(docs)
     p = frames["projects"]
     budgets = [float(b) for b in p["total_budget_eur"].dropna() if b and b > 0]

@@ -515,6 +515,8 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
     # rows of the staging link tables: each project has the key of its place (geo_key: {p}_geo_link), of its themes
     # (theme_key: {p}_theme_link), of its cell of cofinancers and of partners, and the links are joined to the
     # projects by these integers once the projects are numbered (the view {p}_keys). rid: the row.
+    rows = f"""{p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
+        LEFT JOIN {p}_geo geo ON geo.location = o.location LEFT JOIN {p}_tagset s ON s.themes = o.themes"""
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_projects AS
         SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded') AS status, o.fse_code,
                o.start_date, o.end_date, o.location AS location_raw, geo.scope, o.total_budget AS total_budget_eur,
@@ -525,9 +527,7 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END AS grant_kind, o.description,
                geo.postcode, geo.city, s.tags, geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file,
                o.row_no AS source_line_start, o.row_no AS source_line_end, o.row_no AS rid
-        FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
-        LEFT JOIN {p}_geo geo ON geo.location = o.location
-        LEFT JOIN {p}_tagset s ON s.themes = o.themes""")
+        FROM {rows}""")
     for column in ("cofinancers", "partners"):  # split once per distinct cell
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_{column}_set AS SELECT cell, row_number() OVER () AS key
                         FROM (SELECT DISTINCT {column} AS cell FROM {p}_ok WHERE {column} IS NOT NULL)""")
@@ -538,9 +538,7 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
                o.end_date, o.total_budget AS total_budget_eur, o.fse_amount AS fse_amount_eur, o.grant AS grant_amount_eur,
                geo.loc_id AS geo_key, coalesce(s.set_id, x.text_key) AS theme_key, c.key AS cofinancer_key,
                pa.key AS partner_key
-        FROM {p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
-        LEFT JOIN {p}_geo geo ON geo.location = o.location
-        LEFT JOIN {p}_tagset s ON s.themes = o.themes
+        FROM {rows}
         LEFT JOIN {p}_textkey x ON x.title = o.title AND x.description = coalesce(o.description, '')
         LEFT JOIN {p}_cofinancers_set c ON c.cell = o.cofinancers
         LEFT JOIN {p}_partners_set pa ON pa.cell = o.partners""")
