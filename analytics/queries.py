@@ -117,7 +117,9 @@ _cache = st.cache_data(show_spinner=False, max_entries=512)
 # -- reference lists ---------------------------------------------------------------------------------------
 @_cache
 def programmes() -> pd.DataFrame:
-    return _df("SELECT programme_id, prog_no, name, kind, year, funder, n_projects FROM dim_programmes ORDER BY prog_no")
+    return _df("SELECT programme_id, prog_no, name, kind, year, funder, n_projects, "
+               "(SELECT count(*) FROM fact_issues q WHERE q.pk IS NULL AND q.issue_programme_id = d.programme_id) "
+               "AS n_programme_issues FROM dim_programmes d ORDER BY prog_no")
 
 
 @_cache
@@ -599,13 +601,20 @@ def _issue_scope(f: Filters) -> tuple[str, list]:
     link, params = _link(f, "fact_issues")
     if f.is_empty():
         return "WITH qi AS (SELECT * FROM fact_issues)", []
+    # the filtered projects are scanned for their programmes only when some programme has issues of its own
+    flagged = [int(n) for n in programmes().query("n_programme_issues > 0")["prog_no"]]
+    if not flagged:
+        return f"WITH qi AS (SELECT x.* {link} UNION ALL SELECT q.* FROM fact_issues q " \
+               "WHERE q.pk IS NULL AND q.issue_programme_id IS NULL)", params
     progs, pparams = _filtered(f)
+    marks = ", ".join("?" * len(flagged))
     return (f"""{progs}, qi AS (
         SELECT x.* {link}
         UNION ALL
         SELECT q.* FROM fact_issues q WHERE q.pk IS NULL
-            AND (q.issue_programme_id IN (SELECT DISTINCT programme_id FROM fp) OR q.issue_programme_id IS NULL))"""
-            ), pparams + params
+            AND (q.issue_programme_id IS NULL OR q.issue_programme_id IN (SELECT programme_id FROM dim_programmes
+                 WHERE prog_no IN (SELECT prog_no FROM fp WHERE prog_no IN ({marks})))))"""
+            ), pparams + params + flagged
 
 
 @_cache

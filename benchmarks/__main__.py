@@ -6,6 +6,8 @@ file for comparison, then every page's queries and AppTest reruns (another child
 peak memory). Up to a million rows the bare read and the import are each run three times, in
 turns: the ratio is the median of each import's time over the bare read's just before it (on this
 shared 2-core machine one run varies by 10-20 %, and the machine's speed drifts over minutes).
+Every page is rerun on each size in turns with the real data's warehouse (benchmarks.app_probe): the
+ratio to the real data is the median of each rerun over the real one made in the same round.
 Prints the README's tables (benchmarks.report) and writes benchmarks/results/<name>.json.
 """
 
@@ -89,7 +91,8 @@ def run_import(db: Path, inputs: list[Path], env: dict) -> dict:
 IMPORT_RUNS_UP_TO = 1_000_000  # sizes up to this one: bare read and import three times each
 
 
-def run_size(rows: int, work: Path, repeats: int, warm: bool = True) -> dict:
+def run_size(rows: int, work: Path, repeats: int, warm: bool = True, reference: Path | None = None) -> dict:
+    """One size: its import, bare reads, and the pages (rerun in turns with the REFERENCE warehouse, if given)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     inputs = [ROOT / "data" / "raw"]
     res: dict = {"rows": rows}
@@ -123,15 +126,16 @@ def run_size(rows: int, work: Path, repeats: int, warm: bool = True) -> dict:
             res["import_runs_s"] = [round(s, 2) for s in seconds]
             res["bare_read_csv_runs_s"] = [round(s, 2) for s in bare]
     settle()
-    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", str(db), str(repeats), "1" if warm else "0"],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", str(db), str(repeats), "1" if warm else "0",
+                          *([str(reference)] if reference else [])], cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     app = json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
     res["app_peak_rss_mb"] = app.pop("peak_rss_mb")
     res["pages"] = app
     shutil.rmtree(work / f"tables_{rows}", ignore_errors=True)
-    db.unlink(missing_ok=True)
+    if rows:  # the real data's warehouse stays: the larger sizes' pages are rerun in turns with it
+        db.unlink(missing_ok=True)
     return res
 
 
@@ -151,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ess-bench-") as tmp:
         for rows in sizes:
             t = time.perf_counter()
-            r = run_size(rows, Path(tmp), repeats, warm=not args.quick)
+            r = run_size(rows, Path(tmp), repeats, warm=not args.quick,
+                         reference=Path(tmp) / "warehouse_0.duckdb" if rows else None)
             r["wall_s"] = round(time.perf_counter() - t, 1)
             results.append(r)
             (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "repeats": repeats,

@@ -1,6 +1,11 @@
 """Child process: time every page's queries and reruns under AppTest against one warehouse; print JSON.
 
-    python -m benchmarks.app_probe WAREHOUSE REPEATS [WARM=1|0]
+    python -m benchmarks.app_probe WAREHOUSE REPEATS [WARM=1|0] [REFERENCE]
+
+With a REFERENCE warehouse (the real data's), each page is also rerun on it, in turns with WAREHOUSE: every
+round reruns the page on both, cold, seconds apart, and the ratio of the two is taken per round (its median is
+reported). On this shared 2-core machine the speed drifts over minutes: the same query measured 26 and 64 ms a
+minute apart, so reruns made in separate runs, minutes apart, would compare the machine's moods.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ STATES = {"default": {}, "selective": {"reg": "53", "status": "laureate"}}
 def main() -> None:
     warehouse, repeats = sys.argv[1], int(sys.argv[2])
     measure_warm = len(sys.argv) < 4 or sys.argv[3] == "1"
+    reference = sys.argv[4] if len(sys.argv) > 4 else None
     os.environ["ESS_WAREHOUSE"] = warehouse
     warnings.filterwarnings("ignore")
     import logging
@@ -33,6 +39,11 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     from analytics import queries as Q
+
+    # The app's own connection, for whichever warehouse the next run reads (one cached connection each).
+    keys = {w: (str(Path(p)), Q._stamp(Path(p))) for w, p in (("main", warehouse), ("ref", reference)) if p}
+    active = {"w": "main"}
+    Q.connection = lambda: Q._connect(*keys[active["w"]])
 
     spent = {"t": 0.0, "n": 0}
     original = Q._df
@@ -46,34 +57,57 @@ def main() -> None:
             spent["n"] += 1
 
     Q._df = timed
-    out = {}
-    for state, query in STATES.items():
-        for page, script in PAGES.items():
-            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
-            for k, v in query.items():
-                at.query_params[k] = v
+
+    def open_page(w: str, page: str, query: dict) -> AppTest:
+        active["w"] = w
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run()
+        if page != "overview":
+            at.switch_page(PAGES[page])
             at.run()
-            if page != "overview":
-                at.switch_page(script)
-                at.run()
-            if at.exception:
-                raise SystemExit(f"{page}/{state}: {at.exception[0].value}")
-            q_times, reruns, warm = [], [], []
-            for _ in range(repeats):
-                st.cache_data.clear()
-                spent["t"], spent["n"] = 0.0, 0
-                t0 = time.perf_counter()
-                at.run()
-                reruns.append(time.perf_counter() - t0)
-                q_times.append(spent["t"])
-                if measure_warm:
-                    t0 = time.perf_counter()
-                    at.run()
-                    warm.append(time.perf_counter() - t0)
-            out[f"{page}/{state}"] = {"queries_ms": round(statistics.median(q_times) * 1000, 1),
-                                      "n_queries": spent["n"],
-                                      "rerun_ms": round(statistics.median(reruns) * 1000, 1),
-                                      "warm_rerun_ms": round(statistics.median(warm) * 1000, 1) if warm else None}
+        if at.exception:
+            raise SystemExit(f"{page}/{w}: {at.exception[0].value}")
+        return at
+
+    def rerun(w: str, at: AppTest) -> tuple[float, float, int, float | None]:
+        """A cold rerun (caches cleared): its time, its queries' time and number; then a warm one."""
+        active["w"] = w
+        st.cache_data.clear()
+        spent["t"], spent["n"] = 0.0, 0
+        t0 = time.perf_counter()
+        at.run()
+        cold, q, n = time.perf_counter() - t0, spent["t"], spent["n"]
+        warm = None
+        if measure_warm:
+            t0 = time.perf_counter()
+            at.run()
+            warm = time.perf_counter() - t0
+        return cold, q, n, warm
+
+    out = {}
+    for page in PAGES:
+        apps = {(w, s): open_page(w, page, q) for w in keys for s, q in STATES.items()}
+        runs: dict = {k: [] for k in apps}
+        for i in range(repeats):
+            order = list(apps) if i % 2 == 0 else list(reversed(apps))  # ABBA: neither side always goes first
+            for k in order:
+                runs[k].append(rerun(k[0], apps[k]))
+        for state in STATES:
+            mine = runs[("main", state)]
+            res = {"queries_ms": round(statistics.median(r[1] for r in mine) * 1000, 1), "n_queries": mine[-1][2],
+                   "rerun_ms": round(statistics.median(r[0] for r in mine) * 1000, 1),
+                   "warm_rerun_ms": round(statistics.median(r[3] for r in mine) * 1000, 1) if measure_warm else None}
+            if reference:
+                ref, ref_default = runs[("ref", state)], runs[("ref", "default")]
+                res["paired"] = {
+                    "real_rerun_ms": round(statistics.median(r[0] for r in ref) * 1000, 1),
+                    "real_n_queries": ref[-1][2],
+                    # each rerun over the reference's made in the same round
+                    "rerun_vs_real": round(statistics.median(a[0] / b[0] for a, b in zip(mine, ref)), 2),
+                    "rerun_vs_real_default": round(statistics.median(a[0] / b[0] for a, b in zip(mine, ref_default)), 2)}
+            out[f"{page}/{state}"] = res
     # VmHWM: this process's own peak (ru_maxrss would include what the parent had when it forked us)
     out["peak_rss_mb"] = int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) // 1024
     print(json.dumps(out))

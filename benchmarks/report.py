@@ -11,7 +11,7 @@ PAGES = ["overview", "budgets", "fse", "map", "themes", "projects", "quality"]
 
 
 def _rows(r: dict) -> str:
-    return "real (159)" if not r["rows"] else f"{r['rows']:,}".replace(",", " ")
+    return f"real ({r['projects']})" if not r["rows"] else f"{r['rows']:,}".replace(",", " ")
 
 
 def markdown(doc: dict) -> str:
@@ -40,8 +40,11 @@ def markdown(doc: dict) -> str:
     for p in PAGES:
         out.append(f"| {p} | " + " | ".join(f"{r['pages'][p + '/default']['queries_ms']:.0f} / "
                                             f"{r['pages'][p + '/selective']['queries_ms']:.0f}" for r in res) + " |")
+    paired = any("paired" in v for r in res for v in r["pages"].values())
     out += ["", "Cold page rerun under AppTest (queries included), ms, and its ratio to the same page and view on the "
-            "real data, default / selective view:", "",
+            "real data, default / selective view" + (
+                " (the ratio is the median of each rerun over the real data's rerun made in the same round, "
+                "seconds apart):" if paired else ":"), "",
             "| page | " + " | ".join(_rows(r) for r in res) + " |", "|---" * (len(res) + 1) + "|"]
     notes = []
     for p in PAGES:
@@ -50,13 +53,18 @@ def markdown(doc: dict) -> str:
             parts = []
             for view in ("default", "selective"):
                 real, here = res[0]["pages"][f"{p}/{view}"], r["pages"][f"{p}/{view}"]
+                pair = here.get("paired")
+                if pair:  # measured in turns with the real data
+                    ratio, n_real, ratio_default = pair["rerun_vs_real"], pair["real_n_queries"], pair["rerun_vs_real_default"]
+                else:  # measured in separate runs
+                    ratio, n_real = here["rerun_ms"] / real["rerun_ms"], real["n_queries"]
+                    ratio_default = here["rerun_ms"] / res[0]["pages"][p + "/default"]["rerun_ms"]
                 mark = ""
-                if r["rows"] and real["n_queries"] < here["n_queries"]:
+                if r["rows"] and n_real < here["n_queries"]:
                     # the real data has nothing to show in this view: its page stops early, at its empty state
                     mark = "†"
-                    notes.append(f"{p}, {_rows(r)}: {here['rerun_ms'] / res[0]['pages'][p + '/default']['rerun_ms']:.2f}× "
-                                 "the real data's default view")
-                parts.append(f"{here['rerun_ms']:.0f} ({here['rerun_ms'] / real['rerun_ms']:.2f}×{mark})")
+                    notes.append(f"{p}, {_rows(r)}: {ratio_default:.2f}× the real data's default view")
+                parts.append(f"{here['rerun_ms']:.0f} ({ratio:.2f}×{mark})")
             cells.append(" / ".join(parts))
         out.append(f"| {p} | " + " | ".join(cells) + " |")
     if notes:

@@ -399,10 +399,25 @@ def write_warehouse(frames: dict[str, pd.DataFrame] | Callable[[], dict[str, pd.
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
 
 
-# Accent folding of a text that has something to fold: strip_accents costs about 1 s per million titles, and a
-# text made of ASCII, Latin-1 signs (U+0080-U+00BF), punctuation (U+2002-U+206F) and '€' is left as it is by it.
-_FOLD = (r"(CASE WHEN regexp_matches({x}, '[^\x{{00}}-\x{{BF}}\x{{2002}}-\x{{206F}}\x{{20AC}}]') "
-         r"THEN strip_accents({x}) ELSE {x} END)")
+# Accent folding of the search column, as analytics.filters folds what the user types (NFKD, marks dropped).
+# strip_accents costs about 1 s per million titles: a text made of ASCII, Latin-1 signs (U+0080-U+00BF),
+# punctuation (U+2002-U+206F) and '€' is kept as it is, one whose other letters are all French accented letters
+# (most of them) has those replaced, and only the others go through strip_accents (0.37 s instead of 0.78 s).
+_KEEP = r"\x{{00}}-\x{{BF}}\x{{2002}}-\x{{206F}}\x{{20AC}}"
+_FRENCH = "éèêàâîôûçëïù"
+
+
+def _fold_sql() -> str:
+    import unicodedata
+
+    chain = "{x}"
+    for ch in _FRENCH:
+        chain = f"replace({chain}, '{ch}', '{unicodedata.normalize('NFKD', ch)[0]}')"
+    return (f"(CASE WHEN NOT regexp_matches({{x}}, '[^{_KEEP}]') THEN {{x}} "
+            f"WHEN regexp_matches({{x}}, '[^{_KEEP}{_FRENCH}]') THEN strip_accents({{x}}) ELSE {chain} END)")
+
+
+_FOLD = _fold_sql()
 BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins of 100 bands, quartiles within 0.6 %
 
 

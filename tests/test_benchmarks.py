@@ -29,3 +29,19 @@ def test_rerun_ratios_per_view_and_empty_real_pages_are_marked():
     assert "| fse | 100 (1.00×) / 50 (1.00×) | 120 (1.20×) / 150 (3.00×†) |" in md
     assert "fse, 1 000 000: 1.50× the real data's default view" in md
     assert md.count("†") == 2  # the mark in the table and its note
+
+
+def test_paired_reruns_give_the_ratio_of_their_rounds():
+    """When a size's pages were rerun in turns with the real data's, the ratio is the median of the rounds' ratios
+    (measured seconds apart), not the ratio of two medians measured minutes apart."""
+    doc = _doc()
+    big = doc["results"][1]["pages"]
+    big["themes/default"]["paired"] = {"real_rerun_ms": 90.0, "real_n_queries": 9, "rerun_vs_real": 1.31,
+                                       "rerun_vs_real_default": 1.31}
+    big["fse/selective"]["paired"] = {"real_rerun_ms": 45.0, "real_n_queries": 7, "rerun_vs_real": 3.4,
+                                      "rerun_vs_real_default": 1.42}
+    md = report.markdown(doc)
+    assert "| themes | 100 (1.00×) / 100 (1.00×) | 100 (1.31×) / 100 (1.00×) |" in md
+    assert "| fse | 100 (1.00×) / 50 (1.00×) | 120 (1.20×) / 150 (3.40×†) |" in md
+    assert "fse, 1 000 000: 1.42× the real data's default view" in md
+    assert "made in the same round" in md

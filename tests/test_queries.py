@@ -192,3 +192,31 @@ def test_largest_first_lists_follow_the_budgets():
     assert rest == sorted(rest, reverse=True) and len(fse) == 14
     page = Q.projects_page(Filters(), "budget", False, 1, 5)
     assert list(page["budget_eur"]) == sorted(page["budget_eur"])
+
+
+def test_programme_issues_follow_the_filtered_projects(tmp_path, raw_copy, monkeypatch):
+    """A programme's own issue (here its envelope against its grants) is listed when the filters keep one of its
+    projects, whichever filter does it, and left out when they keep none."""
+    doc = raw_copy / "001_6583b7b1693e3b80.txt"
+    text = doc.read_text(encoding="utf-8")
+    assert "enveloppe globale de 2.75 millions" in text
+    doc.write_text(text.replace("enveloppe globale de 2.75 millions", "enveloppe globale de 9.75 millions"),
+                   encoding="utf-8")
+    from etl.pipeline import build
+
+    db = tmp_path / "wh.duckdb"
+    build(raw_copy, db)
+    monkeypatch.setenv("ESS_WAREHOUSE", str(db))
+    Q.connection()
+    assert Q.programmes().set_index("programme_id")["n_programme_issues"].to_dict()["ptce-2015"] == 1
+
+    def envelope(f):
+        return Q.issues_by_rule(f).set_index("rule")["n"].get("envelope_mismatch", 0)
+
+    assert envelope(Filters()) == 1
+    assert envelope(Filters(programmes=("ptce-2015",))) == 1
+    assert envelope(Filters(statuses=("laureate",))) == 1     # the PTCE laureates
+    assert envelope(Filters(programmes=("fse-2020-2021",))) == 0
+    assert envelope(Filters(statuses=("funded",))) == 0      # the FSE projects: none of the PTCE
+    listed = Q.issues_list(Filters(regions=("76",)), ("envelope_mismatch",))
+    assert listed["message"].str.startswith("grants add up to 2 749 229").tolist() == [True]
