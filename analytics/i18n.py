@@ -249,6 +249,8 @@ def t(key: str, lang: str = "fr", **kw) -> str:
 def _missing(v) -> bool:
     if v is None:
         return True
+    if type(v) in (int, str) or isinstance(v, float):  # the usual values, without pandas (charts format thousands)
+        return bool(v != v)  # NaN
     try:
         import pandas as pd
 

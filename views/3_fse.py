@@ -37,8 +37,8 @@ def page():
             "fse_amount_eur": t("fse_amount", lg),
             "other_eur": t("fse_other", lg), "fse_rate_stated": t("rate_stated", lg),
             "fse_rate_computed": t("rate_computed", lg), "flags": t("issues_flagged", lg)}
-    table = df[list(cols)].assign(flags=df["flags"].map(
-        lambda s: ", ".join(ui.rule_label(r) for r in s.split(", ")) if s else "")).rename(columns=cols)
+    labels = {s: ", ".join(ui.rule_label(r) for r in s.split(", ")) if s else "" for s in df["flags"].unique()}
+    table = df[list(cols)].assign(flags=df["flags"].map(labels)).rename(columns=cols)  # once per distinct value
     few = df.head(ROWS)  # labelled charts: one line per project, so a readable number of them
     left, right = st.columns(2)
     with left:
