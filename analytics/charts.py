@@ -234,7 +234,9 @@ def cofinancer_bars(df: pd.DataFrame, lang: str) -> go.Figure:
     d = df.head(20).iloc[::-1]
     fig = go.Figure(go.Bar(y=[s[:45] for s in d["name"]], x=d["n_projects"], orientation="h", marker_color=OK))
     fig = _layout(fig, t("fse_cofinancers", lang), lang, height=120 + 26 * len(d))
-    fig.update_xaxes(title=t("n_projects", lang), dtick=1)
+    # whole projects: a tick per project while there are few, else Plotly's own (a tick per unit on 66 000 would
+    # print them all on top of each other)
+    fig.update_xaxes(title=t("n_projects", lang), dtick=1 if len(d) and d["n_projects"].max() < 10 else None)
     return fig
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from analytics import charts
@@ -88,3 +89,11 @@ def test_euro_axes_in_millions_beyond_ten_million():
     assert [x.replace("\u00a0", " ") for x in big["ticktext"]] == ["0", "10 M€", "20 M€", "30 M€", "40 M€", "50 M€"]
     assert charts._eur_axis("en", 2.5e9)["ticktext"][:3] == ["0", "€0.5bn", "€1bn"]
     assert charts._eur_axis("fr", 2.5e9)["ticktext"][1].replace("\u00a0", " ") == "0,5 Md€"
+
+
+@pytest.mark.parametrize("counts, dtick", [((3, 2, 1), 1), ((66_241, 66_102, 65_998), None)])
+def test_cofinancer_axis_ticks_each_project_only_while_few(counts, dtick):
+    """A tick per project for a handful of them; for tens of thousands Plotly places its own ticks (one per unit
+    printed 66 000 labels on top of each other)."""
+    df = pd.DataFrame({"name": ["Région Bretagne", "ADEME", "Etat (ANCT)"], "n_projects": counts})
+    assert charts.cofinancer_bars(df, "fr").layout.xaxis.dtick == dtick
