@@ -603,18 +603,14 @@ def _issue_scope(f: Filters) -> tuple[str, list]:
         return "WITH qi AS (SELECT * FROM fact_issues)", []
     # the filtered projects are scanned for their programmes only when some programme has issues of its own
     flagged = [int(n) for n in programmes().query("n_programme_issues > 0")["prog_no"]]
-    if not flagged:
-        return f"WITH qi AS (SELECT x.* {link} UNION ALL SELECT q.* FROM fact_issues q " \
-               "WHERE q.pk IS NULL AND q.issue_programme_id IS NULL)", params
-    progs, pparams = _filtered(f)
-    marks = ", ".join("?" * len(flagged))
-    return (f"""{progs}, qi AS (
-        SELECT x.* {link}
-        UNION ALL
-        SELECT q.* FROM fact_issues q WHERE q.pk IS NULL
-            AND (q.issue_programme_id IS NULL OR q.issue_programme_id IN (SELECT programme_id FROM dim_programmes
-                 WHERE prog_no IN (SELECT prog_no FROM fp WHERE prog_no IN ({marks})))))"""
-            ), pparams + params + flagged
+    head, hparams, scope = "WITH", [], "q.issue_programme_id IS NULL"
+    if flagged:
+        (progs, hparams), marks = _filtered(f), ", ".join("?" * len(flagged))
+        head = f"{progs},"
+        scope += (f" OR q.issue_programme_id IN (SELECT programme_id FROM dim_programmes "
+                  f"WHERE prog_no IN (SELECT prog_no FROM fp WHERE prog_no IN ({marks})))")
+    return (f"{head} qi AS (SELECT x.* {link} UNION ALL "
+            f"SELECT q.* FROM fact_issues q WHERE q.pk IS NULL AND ({scope}))"), hparams + params + flagged
 
 
 @_cache

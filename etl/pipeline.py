@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -408,8 +409,6 @@ _FRENCH = "éèêàâîôûçëïù"
 
 
 def _fold_sql() -> str:
-    import unicodedata
-
     chain = "{x}"
     for ch in _FRENCH:
         chain = f"replace({chain}, '{ch}', '{unicodedata.normalize('NFKD', ch)[0]}')"
