@@ -304,15 +304,19 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     """``{p}_typed``: one row per data row with typed values; ``{p}_problems``: every problem found."""
     p = st.prefix
     types = {d["field"]: d["type"] for d in dictionary()}
-    raw = {f: (f"nullif(trim(c{idx[f]}), '')" if f in idx else "NULL::VARCHAR") for f in types}
+    # trim() copies every value; most values have no space to trim, so they are kept as they are (3x cheaper)
+    trimmed = "CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') ELSE nullif({c}, '') END"
+    raw = {f: (trimmed.format(c=f"c{idx[f]}") if f in idx else "NULL::VARCHAR") for f in types}
     inner = ["rowid + 2 AS row_no"] + [f"{raw[f]} AS raw_{f}" for f in types]
     # values cleaned once (spaces, bold marks, trailing € removed) for the numeric parsers
     def blanks_out(x: str) -> str:  # spaces of every kind and bold marks (plain replaces: cheaper than a regex)
         for ch in (" ", "\u00a0", "\u202f", "*", "\t", "\n", "\r", "\f"):
             x = f"replace({x}, chr({ord(ch)}), '')"
         return x
-    inner += [f"regexp_replace({blanks_out(f'lower({raw[f]})')}, '(€|eur|euros)$', '') AS cl_{f}"
-              for f, k in types.items() if k in ("amount", "rate")]
+    def unit_out(x: str) -> str:  # a trailing '€', 'eur' or 'euros' (a CASE on suffixes: cheaper than a regex)
+        return (f"CASE WHEN ends_with({x}, '€') THEN left({x}, -1) WHEN ends_with({x}, 'eur') THEN left({x}, -3) "
+                f"WHEN ends_with({x}, 'euros') THEN left({x}, -5) ELSE {x} END")
+    inner += [f"{unit_out(blanks_out(f'lower({raw[f]})'))} AS cl_{f}" for f, k in types.items() if k in ("amount", "rate")]
     typed, joins = ["row_no"], []
     for f, kind in types.items():
         r, c = f"raw_{f}", f"cl_{f}"

@@ -141,6 +141,31 @@ def test_unreadable_files(data, name, message, site):
     assert pv.fatal == message
 
 
+CELLS = [  # (title cell, budget cell, rate cell) -> (title, budget, rate) as staged; None: blank or unreadable
+    ("Recyclerie", "245 300 €", "50 %", "Recyclerie", Decimal("245300"), Decimal("0.5")),
+    ("  Tiers-lieu  ", "  7 500 €  ", "48%", "Tiers-lieu", Decimal("7500"), Decimal("0.48")),
+    ("Épicerie solidaire ", "1 234,50 €", "0,5", "Épicerie solidaire", Decimal("1234.50"), Decimal("0.5")),
+    (" Garage", "12 000 EUR", "42,5", "Garage", Decimal("12000"), Decimal("0.425")),
+    ("Ferme", "12000 euros", "", "Ferme", Decimal("12000"), None),
+    ("Atelier", "12 k€", "100 %", "Atelier", Decimal("12000"), Decimal("1")),
+    ("Café", "1,5 M€", "", "Café", Decimal("1500000"), None),
+    ("Cantine", "1.234.567,89", "", "Cantine", Decimal("1234567.89"), None),
+    ("Crèche", "1,234,567.89", "", "Crèche", Decimal("1234567.89"), None),
+    ("Jardin", "**9\u202f000\u00a0€**", "", "Jardin", Decimal("9000"), None),
+    ("Radio", "12 OOO €", "", "Radio", None, None),
+    ("   ", "eur", "", None, None, None),
+]
+
+
+def test_cells_are_trimmed_and_amounts_read_in_every_usual_form():
+    """The import's SQL cell parsers, row by row, on the real staging path (a CSV written here)."""
+    text = "appel;titre;budget_total;taux_fse\n" + "".join(f"AAP;{t};{b};{r}\n" for t, b, r, *_ in CELLS)
+    con = duckdb.connect()
+    st = tabular.stage(con, text.encode(), "cells.csv")
+    got = con.execute(f"SELECT title, total_budget, fse_rate::DECIMAL(9, 6) FROM {st.prefix}_typed ORDER BY row_no").fetchall()
+    assert got == [tuple(c[3:]) for c in CELLS]
+
+
 def test_huge_cell_and_size_limit():
     big = (HEADER_FR + "\nAAP;2026;Z;" + "x" * 6000 + ";;;;;;;;;;;\n").encode()
     pv = importer.preview(big, "big.csv")
