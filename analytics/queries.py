@@ -569,6 +569,11 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
     p, k = [project_id], [int(pk)]
     project = _df("SELECT * EXCLUDE (search_text) FROM projects WHERE pk = ?", k)  # one integer column scanned
     project = project[project["project_id"] == project_id]  # a pk from an older build names another project
+    for table, no, cols in (("places", "place_no", ["location_raw", "postcode", "city", "geo_method", "geo_evidence"]),
+                            ("tag_sets", "tag_set_no", ["tags"])):  # its place and tags, by their numbers
+        key = project[no].iloc[0] if len(project) else None
+        found = _df(f"SELECT {', '.join(cols)} FROM {table} WHERE {no} = ?", [int(key)]) if pd.notna(key) else None
+        project = project.assign(**{c: found[c].iloc[0] if found is not None and len(found) else None for c in cols})
     out = {
         "project": project,
         "regions": _df("SELECT region_code, name FROM dim_regions WHERE (? >> region_no) & 1 = 1 ORDER BY 1",

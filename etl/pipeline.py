@@ -177,7 +177,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
     gz = geo.gazetteer()
     theme_list, _ = themes.taxonomy()
     rows: dict[str, list[dict]] = {k: [] for k in (
-        "source_documents", "programmes", "projects", "project_regions", "project_departments", "project_themes",
+        "source_documents", "programmes", "places", "tag_sets", "projects", "project_regions", "project_departments",
+        "project_themes",
         "cofinancers", "partners", "key_figures", "field_sources", "programme_sources", "quality_issues",
         "source_lines")}
     issues = rows["quality_issues"]
@@ -237,20 +238,27 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                 p.issues.append(Issue("unmapped_tag", "warning", f"tag '{t}' maps to no theme", t, "tags"))
             if not assigned:
                 p.issues.append(Issue("unthemed", "info", "no theme found for this record", "", "themes"))
+            place_no = len(rows["places"]) + 1  # a document's project has its own place and tags
+            rows["places"].append({"place_no": place_no, "location_raw": p.location_raw, "postcode": p.postcode,
+                                   "city": p.city, "geo_method": placement.method,
+                                   "geo_evidence": placement.evidence or None})
+            tag_set_no = None
+            if p.tags:
+                tag_set_no = len(rows["tag_sets"]) + 1
+                rows["tag_sets"].append({"tag_set_no": tag_set_no, "tags": " | ".join(p.tags)})
             computed = (p.fse_amount_eur / p.total_budget_eur).quantize(Decimal("0.0001")) \
                 if p.fse_amount_eur is not None and p.total_budget_eur else None
             rows["projects"].append({
                 "project_id": pid, "programme_id": key_map.get(p.programme_key, p.programme_key), "title": p.title,
                 "lead_org": p.lead_org, "lead_org_level": p.lead_org_level, "status": p.status,
                 "fse_code": p.fse_code, "start_date": p.start_date, "end_date": p.end_date,
-                "location_raw": p.location_raw, "scope": placement.scope,
+                "place_no": place_no, "scope": placement.scope,
                 "total_budget_eur": p.total_budget_eur, "budget_kind": p.budget_kind,
                 "fse_amount_eur": p.fse_amount_eur, "fse_rate_stated": p.fse_rate_stated,
                 "fse_rate_computed": computed, "grant_amount_eur": p.grant_amount_eur, "grant_kind": p.grant_kind,
                 "objective": p.objective, "description": p.description, "website": p.website,
                 "n_actions": p.n_actions, "part": p.part, "structure_type": p.structure_type,
-                "postcode": p.postcode, "city": p.city, "tags": " | ".join(p.tags) or None,
-                "geo_method": placement.method, "geo_evidence": placement.evidence or None,
+                "tag_set_no": tag_set_no,
                 "source_file": doc.source_file, "source_line_start": p.line_start, "source_line_end": p.line_end})
             for r in placement.regions:
                 rows["project_regions"].append({"project_id": pid, "region_code": r})
@@ -331,9 +339,9 @@ _SOURCE_OF = {"fse_amount_eur": "fse_amount", "total_budget_eur": "total_budget"
               "fse_rate_stated": "fse_rate", "end_date": "period", "start_date": "period", "location": "location",
               "fse_code": "fse_code", "postcode": "postcode", "tags": "tags", "title": "title"}
 
-_LOAD_ORDER = ["regions", "departments", "source_documents", "source_lines", "programmes", "projects", "project_regions",
-               "project_departments", "themes", "project_themes", "cofinancers", "partners", "key_figures",
-               "field_sources", "programme_sources", "quality_issues"]
+_LOAD_ORDER = ["regions", "departments", "source_documents", "source_lines", "programmes", "places", "tag_sets",
+               "projects", "project_regions", "project_departments", "themes", "project_themes", "cofinancers", "partners",
+               "key_figures", "field_sources", "programme_sources", "quality_issues"]
 
 
 def staging_schema() -> str:
@@ -453,6 +461,16 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     measures of their project, so that a page filters and aggregates them without a join (a join of millions
     of rows is what made a page slow); ``project_regions`` & co. become views over them (``finish``)."""
     S, W = "temp.main", f'"{warehouse}".main'  # staging, warehouse: qualified, as both hold the contract's names
+    # places and tag_sets: the documents' rows, then each imported table's distinct places and cells of tags, their
+    # numbers shifted past those already written (its projects' place_no and tag_set_no likewise, in all_projects)
+    shift: dict[tuple[str, str], int] = {}
+    for table, no, per_import in (("places", "place_no", "loc_id, location, postcode, city, method, evidence FROM {}_geo"),
+                                  ("tag_sets", "tag_set_no", "set_id, tags FROM {}_tagset")):
+        con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")
+        for p in imports:
+            shift[p, no] = con.execute(f"SELECT coalesce(max({no}), 0) FROM {W}.{table}").fetchone()[0]
+            key, rest = per_import.format(f"{S}.{p}").split(", ", 1)
+            con.execute(f"INSERT INTO {W}.{table} SELECT {key} + ?, {rest}", [shift[p, no]])
     # Every project has a source number (src 0: the documents; i: the i-th imported table), its row in it (rid) and,
     # in its source, the key of its place, of its themes, of its cofinancers and of its partners. A document's
     # project is its own key (its row in the staging table); an imported table gives one key to all its projects
@@ -460,7 +478,9 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     # Links are joined to projects by these integers, never per row of text: ten million projects share some tens
     # of thousands of places.
     con.execute(f"CREATE TEMP VIEW all_projects AS SELECT p.*, 0 AS src, p.rowid AS rid FROM {S}.projects p"
-                + "".join(f" UNION ALL BY NAME SELECT *, {i} AS src FROM {S}.{p}_projects" for i, p in enumerate(imports, 1)))
+                + "".join(f" UNION ALL BY NAME SELECT * REPLACE (place_no + {shift[p, 'place_no']} AS place_no, "
+                          f"tag_set_no + {shift[p, 'tag_set_no']} AS tag_set_no), {i} AS src FROM {S}.{p}_projects"
+                          for i, p in enumerate(imports, 1)))
     con.execute(f"""CREATE TEMP VIEW all_keys AS
         SELECT 0 AS src, p.rowid AS rid, project_id, programme_id, status, start_date, end_date, total_budget_eur,
                fse_amount_eur, grant_amount_eur, p.rowid AS geo_key, p.rowid AS theme_key, p.rowid AS cofinancer_key,
@@ -637,6 +657,14 @@ def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:
         fail("projects.programme_id", "value(s) not in programmes.programme_id", staged["projects"] - n_facts)
     if n_ids < n_facts:
         fail("projects", "duplicate key(s) on (project_id)", n_facts - n_ids)
+    for table, no in (("places", "place_no"), ("tag_sets", "tag_set_no")):
+        dup, orphans = con.execute(f"""SELECT (SELECT count(*) - count(DISTINCT {no}) FROM {table}),
+            (SELECT count(*) FROM projects f WHERE {no} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} t
+                                                                                  WHERE t.{no} = f.{no}))""").fetchone()
+        if dup:
+            fail(table, f"duplicate key(s) on ({no})", dup)
+        if orphans:
+            fail(f"projects.{no}", f"value(s) not in {table}.{no}", orphans)
     for table, col, no, *_ in _LINKS:
         n_fact = con.execute(f"SELECT count(*) FROM fact_{table}").fetchone()[0]
         if n_fact < staged[f"project_{table}"]:

@@ -50,6 +50,25 @@ CREATE TABLE programmes (
     source_line_end    INTEGER
 );
 
+-- Where each project is said to be, as printed, and how it was placed: one row per project of the documents,
+-- one per distinct location of an imported table (a million rows share some tens of thousands of places).
+-- Key place_no, referenced by projects.place_no: verified after every build by etl.pipeline.verify_keys.
+CREATE TABLE places (
+    place_no     INTEGER NOT NULL,
+    location_raw VARCHAR,
+    postcode     VARCHAR,
+    city         VARCHAR,
+    geo_method   VARCHAR,  -- how it was placed (etl.geo.Placement.method)
+    geo_evidence VARCHAR
+);
+
+-- The tags of a project as printed ('a | b | c'): one row per project of the documents, one per distinct cell
+-- of tags of an imported table. Key tag_set_no, referenced by projects.tag_set_no: verified by verify_keys.
+CREATE TABLE tag_sets (
+    tag_set_no INTEGER NOT NULL,
+    tags       VARCHAR NOT NULL
+);
+
 -- Key project_id: verified after every build by etl.pipeline.verify_keys (a declared key would cost an index
 -- of ten million strings that no query uses: the dashboard reads a project by pk).
 CREATE TABLE projects (
@@ -66,7 +85,7 @@ CREATE TABLE projects (
     fse_code          VARCHAR USING COMPRESSION uncompressed,  -- likewise
     start_date        DATE,
     end_date          DATE,
-    location_raw      VARCHAR,
+    place_no          INTEGER,   -- places.place_no: the location as printed and how it was placed
     scope             VARCHAR CHECK (scope IS NULL OR scope IN ('local', 'multi-region', 'national')),
     total_budget_eur  DECIMAL(16, 2) CHECK (total_budget_eur IS NULL OR total_budget_eur >= 0),
     budget_kind       VARCHAR CHECK (budget_kind IS NULL OR budget_kind IN ('total', 'triennial')),
@@ -81,11 +100,7 @@ CREATE TABLE projects (
     n_actions         INTEGER,
     part              VARCHAR,
     structure_type    VARCHAR,
-    postcode          VARCHAR,
-    city              VARCHAR,
-    tags              VARCHAR,
-    geo_method        VARCHAR,
-    geo_evidence      VARCHAR,
+    tag_set_no        INTEGER,   -- tag_sets.tag_set_no: the tags as printed
     source_file       VARCHAR NOT NULL,
     source_line_start INTEGER NOT NULL,
     source_line_end   INTEGER NOT NULL,

@@ -518,18 +518,20 @@ def load(con, st: Staged, programme_prefix: str = "imp") -> int:
     # a copy of every row in the staging table ``projects``. Its places, themes, cofinancers and partners are not
     # rows of the staging link tables: each project has the key of its place (geo_key: {p}_geo_link), of its themes
     # (theme_key: {p}_theme_link), of its cell of cofinancers and of partners, and the links are joined to the
-    # projects by these integers once the projects are numbered (the view {p}_keys). rid: the row.
+    # projects by these integers once the projects are numbered (the view {p}_keys). rid: the row. place_no and
+    # tag_set_no: the numbers of its place ({p}_geo.loc_id) and of its cell of tags ({p}_tagset.set_id) in this
+    # table, which build_facts shifts past those of the other sources when it writes places and tag_sets.
     rows = f"""{p}_ok o JOIN {p}_prog g ON g.call = o.call AND g.call_year IS NOT DISTINCT FROM o.call_year
         LEFT JOIN {p}_geo geo ON geo.location = o.location LEFT JOIN {p}_tagset s ON s.themes = o.themes"""
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {p}_projects AS
         SELECT o.project_id, g.programme_id, o.title, o.lead_org, coalesce(o.status, 'funded') AS status, o.fse_code,
-               o.start_date, o.end_date, o.location AS location_raw, geo.scope, o.total_budget AS total_budget_eur,
+               o.start_date, o.end_date, geo.loc_id AS place_no, geo.scope, o.total_budget AS total_budget_eur,
                CASE WHEN o.total_budget IS NOT NULL THEN 'total' END AS budget_kind, o.fse_amount AS fse_amount_eur,
                o.fse_rate AS fse_rate_stated,
                CASE WHEN o.total_budget > 0 THEN round(o.fse_amount / o.total_budget, 4) END AS fse_rate_computed,
                o.grant AS grant_amount_eur,
                CASE WHEN o.grant IS NOT NULL THEN coalesce(o.grant_kind, 'granted') END AS grant_kind, o.description,
-               geo.postcode, geo.city, s.tags, geo.method AS geo_method, geo.evidence AS geo_evidence, g.source_file,
+               s.set_id AS tag_set_no, g.source_file,
                o.row_no AS source_line_start, o.row_no AS source_line_end, o.row_no AS rid
         FROM {rows}""")
     for column in ("cofinancers", "partners"):  # split once per distinct cell

@@ -90,7 +90,7 @@ def test_ptce_grants_and_envelope(con):
 
 def test_ptce_laureates_placed_by_postcode(con):
     rows = con.execute("SELECT postcode, string_agg(department_code, ',' ORDER BY department_code), geo_method "
-                       "FROM projects JOIN project_departments USING (project_id) "
+                       "FROM projects JOIN places USING (place_no) JOIN project_departments USING (project_id) "
                        "WHERE status = 'laureate' GROUP BY ALL ORDER BY postcode").fetchall()
     assert ("23300", "23", "postcode") in rows
     assert ("13004", "13", "postcode") in rows
@@ -206,7 +206,8 @@ def _corrupt_and_verify(src, tmp_path, statement):
     c.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
     c.execute(staging_schema())
     for t in ("regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers",
-              "partners", "key_figures", "field_sources", "programme_sources", "quality_issues", "projects"):
+              "partners", "key_figures", "field_sources", "programme_sources", "quality_issues", "places", "tag_sets",
+              "projects"):
         c.execute(f"INSERT INTO temp.main.{t} SELECT * FROM src.{t}")
     for t, cols in (("project_regions", "project_id, region_code"), ("project_departments", "project_id, department_code"),
                     ("project_themes", "project_id, theme_id, rule")):
@@ -232,6 +233,8 @@ def _corrupt_and_verify(src, tmp_path, statement):
     ("INSERT INTO temp.main.project_departments SELECT project_id, '00' FROM temp.main.projects LIMIT 1",
      "project_departments: 1 row(s) whose project_id or department_code is unknown"),
     ("INSERT INTO temp.main.cofinancers VALUES ('ghost', 1, 'Région')", "cofinancers.project_id: 1 value(s) not in projects"),
+    ("DELETE FROM temp.main.places WHERE place_no = 1", "projects.place_no: 1 value(s) not in places.place_no"),
+    ("INSERT INTO temp.main.tag_sets SELECT * FROM temp.main.tag_sets LIMIT 1", "tag_sets: 1 duplicate key(s) on (tag_set_no)"),
 ])
 def test_verify_keys_finds_orphans_and_duplicates(warehouse, tmp_path, statement, expected):
     assert expected in _corrupt_and_verify(warehouse, tmp_path, statement)

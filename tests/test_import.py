@@ -54,6 +54,15 @@ def test_good_french_csv_previews_and_loads(site):
         deps = con.execute("SELECT project_id, department_code FROM project_departments WHERE project_id LIKE 'imp-%' "
                            "ORDER BY 1").fetchall()
         assert deps == [("imp-bretagne-2026-b-01", "29"), ("imp-bretagne-2026-b-02", "22"), ("imp-bretagne-2026-b-03", "22")]
+        # each distinct place and cell of tags once, numbered after the documents' ones
+        assert con.execute("SELECT project_id, location_raw, postcode, city, geo_method, tags FROM projects "
+                           "JOIN places USING (place_no) LEFT JOIN tag_sets USING (tag_set_no) "
+                           "WHERE project_id LIKE 'imp-%' ORDER BY 1").fetchall() == [
+            ("imp-bretagne-2026-b-01", "29600 Morlaix", "29600", "Morlaix", "postcode", "économie circulaire | insertion"),
+            ("imp-bretagne-2026-b-02", "Côtes-d'Armor", None, None, "department", "tiers-lieu"),
+            ("imp-bretagne-2026-b-03", "Lannion", None, None, "commune", "monnaie locale")]
+        assert con.execute("SELECT min(place_no) FROM projects WHERE project_id LIKE 'imp-%'").fetchone()[0] > \
+            con.execute("SELECT max(place_no) FROM projects WHERE project_id NOT LIKE 'imp-%'").fetchone()[0]
         themes = con.execute("SELECT theme_id, rule FROM project_themes WHERE project_id = 'imp-bretagne-2026-b-01' "
                              "ORDER BY 1").fetchall()
         assert themes == [("economie_circulaire", "tag:économie circulaire"), ("insertion_emploi", "tag:insertion")]

@@ -251,8 +251,8 @@ def test_ptce_variant_envelope_gap_is_flagged(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     msg = con.execute("SELECT message FROM quality_issues WHERE rule = 'envelope_mismatch'").fetchone()[0]
     assert msg == "grants add up to 299 000 €, envelope is 300 000 € (gap 1 000 €, 0.33%)"
-    placed = con.execute("SELECT p.title, d.department_code, p.geo_method FROM projects p "
-                     "JOIN project_departments d USING (project_id) ORDER BY 1").fetchall()
+    placed = con.execute("SELECT p.title, d.department_code, l.geo_method FROM projects p JOIN places l USING (place_no) "
+                         "JOIN project_departments d USING (project_id) ORDER BY 1").fetchall()
     assert placed == [("LA CYCLERIE DU FAUBOURG", "75", "postcode"), ("MAISON DES COOPÉRATIONS", "21", "text"),
                       ("SOLEIL DU LOT", "46", "postcode")]
 

@@ -132,6 +132,16 @@ def test_project_detail_has_sources_and_excerpt():
     src = d["sources"].set_index("field")
     assert src.loc["fse_amount", "raw_value"] == "62 414 € (50%)" and src.loc["fse_amount", "source_line"] == 341
     assert "62 414 € (50%)" in d["excerpt"]["text"].tolist()
+    p = d["project"].iloc[0]  # its place and tags, from places and tag_sets
+    assert (p["location_raw"], p["geo_method"], p["tags"]) == ("Communauté d'agglomération du Pays Basque", "epci", None)
+
+
+def test_project_detail_has_its_place_and_tags():
+    opts = Q.project_options(Filters(search="triveo"))
+    pid = "ptce-2015-l-ptce-triveo-1aca18"
+    p = Q.project_detail(pid, int(opts.set_index("project_id").loc[pid, "pk"]))["project"].iloc[0]
+    assert (p["location_raw"], p["postcode"], p["city"], p["geo_method"], p["geo_evidence"], p["tags"]) == (
+        "Haut Bugey", "01460", "Brion", "postcode", "postcode 01460 = Brion", "RECYCLAGE | EMPLOI")
 
 
 def test_quality_scope_and_coverage():
