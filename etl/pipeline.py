@@ -431,8 +431,8 @@ BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins o
 # The type of the amounts of projects (schema.sql), which the fact tables carry: the union of the sources is wider
 # (DECIMAL(30, 2), 128-bit integers), and summing those made the pages' sums over millions of rows slower.
 AMOUNT = "DECIMAL(16, 2)"
-_COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "cofinancers", "partners",
-           "key_figures", "field_sources", "programme_sources", "quality_issues"]
+_COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "key_figures",
+           "field_sources", "programme_sources", "quality_issues"]  # cofinancers and partners: after the tables' ones
 # link table, code, its dimension number, other columns, the project's measures its pages sum, its kind in
 # all_links and the project's key it is joined on (see build_facts)
 _LINKS = [("regions", "region_code", "region_no", "", "total_budget_eur, fse_amount_eur, grant_amount_eur, n_regions",
@@ -461,16 +461,17 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     measures of their project, so that a page filters and aggregates them without a join (a join of millions
     of rows is what made a page slow); ``project_regions`` & co. become views over them (``finish``)."""
     S, W = "temp.main", f'"{warehouse}".main'  # staging, warehouse: qualified, as both hold the contract's names
-    # places and tag_sets: the documents' rows, then each imported table's distinct places and cells of tags, their
-    # numbers shifted past those already written (its projects' place_no and tag_set_no likewise, in all_projects)
+    # places and tag_sets: the documents' rows, and each imported table's distinct places and cells of tags, their
+    # numbers shifted past those of the sources before it (its projects' place_no and tag_set_no likewise, in
+    # all_projects); written once the projects are
+    per_key = {"places": ("place_no", "{}_geo", "loc_id", "location, postcode, city, method, evidence"),
+               "tag_sets": ("tag_set_no", "{}_tagset", "set_id", "tags")}
     shift: dict[tuple[str, str], int] = {}
-    for table, no, per_import in (("places", "place_no", "loc_id, location, postcode, city, method, evidence FROM {}_geo"),
-                                  ("tag_sets", "tag_set_no", "set_id, tags FROM {}_tagset")):
-        con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")
+    for table, (no, source, key, _) in per_key.items():
+        n = con.execute(f"SELECT coalesce(max({no}), 0) FROM {S}.{table}").fetchone()[0]
         for p in imports:
-            shift[p, no] = con.execute(f"SELECT coalesce(max({no}), 0) FROM {W}.{table}").fetchone()[0]
-            key, rest = per_import.format(f"{S}.{p}").split(", ", 1)
-            con.execute(f"INSERT INTO {W}.{table} SELECT {key} + ?, {rest}", [shift[p, no]])
+            shift[p, no] = n
+            n += con.execute(f"SELECT coalesce(max({key}), 0) FROM {S}.{source.format(p)}").fetchone()[0]
     # Every project has a source number (src 0: the documents; i: the i-th imported table), its row in it (rid) and,
     # in its source, the key of its place, of its themes, of its cofinancers and of its partners. A document's
     # project is its own key (its row in the staging table); an imported table gives one key to all its projects
@@ -588,6 +589,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
         FROM {S}.all_projects p JOIN {S}.project_keys k ON k.src = p.src AND k.rid = p.rid
         JOIN {W}.dim_programmes g USING (programme_id)
         """, {"lo": lo, "width": width, "bands": BUDGET_BANDS})
+    # The imported tables' rows first: a table that gets a few rows and then many is rewritten whole by the final
+    # CHECKPOINT (0.2 s for the tag cells of a million rows), one that gets many rows and then a few is not.
+    for table, (no, source, key, columns) in per_key.items():
+        for p in imports:
+            con.execute(f"INSERT INTO {W}.{table} SELECT {key} + ?, {columns} FROM {S}.{source.format(p)}", [shift[p, no]])
+        con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")
     # staging tables are dropped once consumed: at ten million rows their memory is what the next steps need
     con.execute(f"DROP VIEW {S}.all_projects")
     con.execute(f"DROP VIEW {S}.all_keys")
@@ -614,6 +621,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     for table, kind, key in (("cofinancers", 4, "cofinancer_key"), ("partners", 5, "partner_key")):  # the tables'
         con.execute(f"INSERT INTO {W}.{table} SELECT k.project_id, x.pos, x.code FROM {S}.project_keys k "
                     f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} WHERE k.src > 0")
+        con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")  # then the documents' (few rows last)
     con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT k.pk, x.name, {carried(f='k')} FROM {S}.project_keys k "
                 f"JOIN (SELECT DISTINCT src, key, code AS name FROM {S}.all_links WHERE kind = 4) x "
                 f"ON x.src = k.src AND x.key = k.cofinancer_key")
