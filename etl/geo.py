@@ -115,12 +115,18 @@ class Gazetteer:
             if p["commune_code"] in self.communes:
                 self.postcodes[p["postcode"]].append(p["commune_code"])
         self.max_tokens = 8
+        # per word, the most words of a name that starts with it: the text scan tries no longer phrase there
+        self.longest: dict[str, int] = {}
+        for key in self.names:
+            first, n = key.split(" ", 1)[0], key.count(" ") + 1
+            self.longest[first] = max(self.longest.get(first, 0), n)
         self.stopwords = _stopwords()
 
     # -- exact lookups ---------------------------------------------------------------------------
-    def lookup(self, text: str) -> _Place | None:
-        """The best place named exactly by ``text`` (aliases first, then region, department, EPCI, commune)."""
-        cands = self.names.get(fold(text))
+    def lookup(self, text: str, folded: bool = False) -> _Place | None:
+        """The best place named exactly by ``text`` (aliases first, then region, department, EPCI, commune);
+        ``folded``: ``text`` is already folded (``fold`` would not change it)."""
+        cands = self.names.get(text if folded else fold(text))
         if not cands:
             return None
         order = {"alias": 0, "region": 1, "department": 2, "epci": 3, "commune": 4}
@@ -163,11 +169,11 @@ class Gazetteer:
         out, i = [], 0
         while i < len(tokens):
             hit = None
-            for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+            for n in range(min(self.max_tokens, self.longest.get(tokens[i], 0), len(tokens) - i), 0, -1):
                 phrase = " ".join(tokens[i:i + n])
                 if n == 1 and (len(phrase) < 4 or phrase in self.stopwords):
                     continue
-                place = self.lookup(phrase)
+                place = self.lookup(phrase, folded=True)
                 if place is None:
                     continue
                 if place.kind == "commune" and (phrase in self.stopwords or place.population < (2000 if n > 1 else 5000)):

@@ -53,3 +53,18 @@ def test_parse_period(text, expected):
 
 def test_parse_date_two_digit_year():
     assert parse_date("15/03/21") == date(2021, 3, 15)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Un tiers-lieu en Provence-Alpes-Côte d'Azur, près de la Communauté d'agglomération du Pays Basque",
+     [("provence alpes cote d azur", "region", ("93",), ()), ("communaute d agglomeration du pays basque", "epci", ("75",), ("64",))]),
+    ("Atelier à Clermont-Ferrand (63) et en Haute-Loire",
+     [("clermont ferrand", "commune", ("84",), ("63",)), ("haute loire", "department", ("84",), ("43",)),
+      ("(63)", "dep_code", ("84",), ("63",))]),
+    ("Un atelier sans lieu nommé", []),
+])
+def test_places_named_in_free_text(text, found):
+    """The geocoder's text scan: longest names first (up to the longest name starting with each word)."""
+    from etl import geo
+
+    assert [(p, pl.kind, pl.regions, pl.departments) for p, pl in geo.gazetteer().scan(text)] == found
