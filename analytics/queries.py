@@ -431,7 +431,8 @@ def fse_summary(f: Filters) -> dict:
 @_cache
 def cofinancers(f: Filters) -> pd.DataFrame:
     link, params = _link(f, "fact_cofinancers")
-    return _df(f"SELECT x.name, count(*) AS n_projects {link} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200", params)
+    return _df(f"SELECT x.name, count(*) AS n_projects {link} AND x.first_mention GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
+               params)
 
 
 # -- map ----------------------------------------------------------------------------------------------------
@@ -583,7 +584,7 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
         "themes": _df("SELECT t.label_fr, t.label_en, x.rule FROM fact_themes x JOIN dim_themes t USING (theme_no) "
                       "WHERE pk = ? ORDER BY 1", k),
         "partners": _df("SELECT name FROM partners WHERE project_id = ? ORDER BY position", p),
-        "cofinancers": _df("SELECT name FROM fact_cofinancers WHERE pk = ? ORDER BY name", k),
+        "cofinancers": _df("SELECT name FROM fact_cofinancers WHERE pk = ? ORDER BY position", k),
         "key_figures": _df("SELECT text, amount_eur, source_line FROM key_figures WHERE project_id = ? "
                            "ORDER BY position", p),
         "sources": _df("SELECT field, raw_value, source_line FROM field_sources WHERE project_id = ? "

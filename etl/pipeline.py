@@ -618,13 +618,21 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
                     f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} "
                     f"JOIN {W}.dim_{table} d ON d.{col} = x.code")
         con.execute(f"DROP TABLE {S}.project_{table}")
-    for table, kind, key in (("cofinancers", 4, "cofinancer_key"), ("partners", 5, "partner_key")):  # the tables'
-        con.execute(f"INSERT INTO {W}.{table} SELECT k.project_id, x.pos, x.code FROM {S}.project_keys k "
-                    f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.{key} AND x.kind = {kind} WHERE k.src > 0")
-        con.execute(f"INSERT INTO {W}.{table} SELECT * FROM {S}.{table}")  # then the documents' (few rows last)
-    con.execute(f"CREATE TABLE {W}.fact_cofinancers AS SELECT k.pk, x.name, {carried(f='k')} FROM {S}.project_keys k "
-                f"JOIN (SELECT DISTINCT src, key, code AS name FROM {S}.all_links WHERE kind = 4) x "
-                f"ON x.src = k.src AND x.key = k.cofinancer_key")
+    # the imported tables' partners, then the documents' (few rows last)
+    con.execute(f"INSERT INTO {W}.partners SELECT k.project_id, x.pos, x.code FROM {S}.project_keys k "
+                f"JOIN {S}.all_links x ON x.src = k.src AND x.key = k.partner_key AND x.kind = 5 WHERE k.src > 0")
+    con.execute(f"INSERT INTO {W}.partners SELECT * FROM {S}.partners")
+    # Cofinancers: every one named, in its position, with the project's filter columns (the view cofinancers is
+    # these rows). first_mention: not a repeat of a name already listed for the project, so that a count of rows
+    # is a count of projects (it is set on the few distinct cells, before they are joined to the projects).
+    con.execute(f"""CREATE TABLE {W}.fact_cofinancers AS
+        SELECT k.pk, x.pos::INTEGER AS position, x.code AS name, x.first_mention, {carried(f='k')} FROM {S}.project_keys k
+        JOIN (SELECT src, key, pos, code, pos = min(pos) OVER (PARTITION BY src, key, code) AS first_mention
+              FROM {S}.all_links WHERE kind = 4) x ON x.src = k.src AND x.key = k.cofinancer_key""")
+    staged["cofinancers"] = con.execute(  # the documents' rows, and those the imported tables give their projects
+        f"SELECT (SELECT count(*) FROM {S}.cofinancers) + (SELECT coalesce(sum(n), 0) FROM {S}.project_keys k JOIN "
+        f"(SELECT src, key, count(*) AS n FROM {S}.all_links WHERE kind = 4 AND src > 0 GROUP BY ALL) c "
+        f"ON c.src = k.src AND c.key = k.cofinancer_key)").fetchone()[0]
     con.execute(f"DROP VIEW {S}.project_keys")
     con.execute(f"DROP TABLE {S}.ranked_keys")
     con.execute(f"DROP TABLE {S}.all_links")
@@ -646,6 +654,9 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP TABLE temp.main."{t}"')
         left.remove(t)
     con.execute("CREATE VIEW facts AS SELECT * FROM projects")
+    con.execute("DROP TABLE cofinancers")
+    con.execute("CREATE VIEW cofinancers AS SELECT f.project_id, x.position, x.name FROM fact_cofinancers x "
+                "JOIN projects f USING (pk)")
     for table, col, no, extra, *_ in _LINKS:
         con.execute(f"DROP TABLE project_{table}")
         con.execute(f"CREATE VIEW project_{table} AS SELECT f.project_id, d.{col}{extra} FROM fact_{table} x "
@@ -681,7 +692,13 @@ def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:
                           ).fetchone()[0]
         if dup:
             fail(f"project_{table}", f"duplicate key(s) on (project_id, {col})", dup)
-    for table in ("cofinancers", "partners", "key_figures", "field_sources"):
+    n_fact, dup = con.execute("SELECT count(*), (SELECT count(*) FROM (SELECT pk, position FROM fact_cofinancers "
+                              "GROUP BY ALL HAVING count(*) > 1)) FROM fact_cofinancers").fetchone()
+    if n_fact < staged["cofinancers"]:
+        fail("cofinancers.project_id", "value(s) not in projects.project_id", staged["cofinancers"] - n_fact)
+    if dup:
+        fail("cofinancers", "duplicate key(s) on (project_id, position)", dup)
+    for table in ("partners", "key_figures", "field_sources"):
         key = "field" if table == "field_sources" else "position"
         orphans, dup = con.execute(f"""SELECT
             count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM projects f WHERE f.project_id = t.project_id)),

@@ -224,8 +224,9 @@ CREATE TABLE build_info (
 -- * dim_programmes (prog_no, n_projects), dim_regions (region_no), dim_departments (dept_no),
 --   dim_themes (theme_no): small integer numbers for the dimensions;
 -- * fact_regions, fact_departments, fact_themes, fact_cofinancers, fact_issues: link
---   rows on pk and the dimension's number (region_no, dept_no, theme_no; fact_themes also the rule) carrying
---   the filter columns and measures of their project, so that pages aggregate without a join
---   (fact_issues also carries the project's title, for the issue list);
--- * project_regions, project_departments and project_themes become views over fact_regions,
---   fact_departments and fact_themes: the same rows, written once.
+--   rows on pk and the dimension's number (region_no, dept_no, theme_no; fact_themes also the rule;
+--   fact_cofinancers the position, name and first_mention) carrying the filter columns and measures of their
+--   project, so that pages aggregate without a join (fact_issues also carries the project's title, for the
+--   issue list);
+-- * project_regions, project_departments, project_themes and cofinancers become views over fact_regions,
+--   fact_departments, fact_themes and fact_cofinancers: the same rows, written once.

@@ -73,6 +73,21 @@ def test_good_french_csv_previews_and_loads(site):
                            "AND field = 'total_budget'").fetchone() == ("budget_total = 180 000", 3)
 
 
+def test_cofinancers_keep_their_order_and_a_repeated_name_counts_its_project_once(site):
+    data = (HEADER_FR + "\nAAP;2026;C-01;Cantine;Asso;financé;Brest;1 000 €;;;;;;;Région Bretagne|ADEME|Région Bretagne"
+            "\nAAP;2026;C-02;Garage;Asso;financé;Brest;2 000 €;;;;;;;ADEME\n").encode()
+    importer.commit(data, "cof.csv", **site)
+    with duckdb.connect(str(site["db_path"]), read_only=True) as con:
+        assert con.execute("SELECT project_id, position, name FROM cofinancers WHERE project_id LIKE 'imp-cof-%' "
+                           "ORDER BY 1, 2").fetchall() == [
+            ("imp-cof-c-01", 1, "Région Bretagne"), ("imp-cof-c-01", 2, "ADEME"), ("imp-cof-c-01", 3, "Région Bretagne"),
+            ("imp-cof-c-02", 1, "ADEME")]
+        # what the FSE page's chart counts: projects per name
+        assert con.execute("SELECT name, count(*) FROM fact_cofinancers x JOIN projects f USING (pk) "
+                           "WHERE f.project_id LIKE 'imp-cof-%' AND x.first_mention GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("ADEME", 2), ("Région Bretagne", 1)]
+
+
 def test_xlsx_with_english_columns(site):
     wb = Workbook()
     ws = wb.active
