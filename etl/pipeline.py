@@ -749,9 +749,9 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
         report.n_projects = con.execute("SELECT count(*) FROM projects").fetchone()[0]
         report.n_placed = con.execute("SELECT count(*) FROM projects WHERE scope IS NOT NULL").fetchone()[0]
         report.n_themed = con.execute("SELECT count(*) FROM projects WHERE n_themes > 0").fetchone()[0]
-        names = dict(con.execute("SELECT programme_id, name FROM programmes").fetchall())
-        counts = con.execute("SELECT programme_id, count(*) FROM projects GROUP BY 1 ORDER BY 1").fetchall()
-        report.programmes = [(f"{pid} ({' '.join(names[pid].split())[:30]})", int(n)) for pid, n in counts][:40]
+        counts = con.execute("SELECT programme_id, name, n_projects FROM dim_programmes WHERE n_projects > 0 "
+                             "ORDER BY 1").fetchall()  # counted when written
+        report.programmes = [(f"{pid} ({' '.join(name.split())[:30]})", int(n)) for pid, name, n in counts][:40]
         report.issues_by_rule = Counter(dict(con.execute("SELECT rule, count(*) FROM quality_issues GROUP BY 1").fetchall()))
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report

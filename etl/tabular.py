@@ -300,6 +300,13 @@ def _stem(name: str) -> str:
     return slug(Path(name).stem, 24) or "import"
 
 
+def _raw_col(field: str) -> str:
+    """The column of ``{p}_typed`` holding a field's text as printed (trimmed): ``raw_{field}`` beside the parsed
+    value, or the field itself for text taken as it is (stored once: copying them cost a third of the typing)."""
+    kind = next(d["type"] for d in dictionary() if d["field"] == field)
+    return field if kind in ("text", "list") and field != "project_id" else f"raw_{field}"
+
+
 def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     """``{p}_typed``: one row per data row with typed values; ``{p}_problems``: every problem found."""
     p = st.prefix
@@ -320,7 +327,8 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     typed, joins = ["row_no"], []
     for f, kind in types.items():
         r, c = f"raw_{f}", f"cl_{f}"
-        typed.append(r)
+        if _raw_col(f) == r:
+            typed.append(r)
         if kind == "amount":
             typed.append(f"ess_amount_c({c}) AS {f}")
         elif kind == "rate":
@@ -346,7 +354,7 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
     for f, kind in types.items():
         if f not in idx:
             continue
-        col, pos, r = st.columns[f].replace("'", "''"), idx[f], f"raw_{f}"
+        col, pos, r = st.columns[f].replace("'", "''"), idx[f], _raw_col(f)
         checks.append(f"SELECT row_no, {pos} AS pos, '{col}' AS col, left({r}, 40) AS value, 'is ' || length({r}) || "
                       f"' characters long (at most {MAX_CELL})' AS message FROM {p}_typed WHERE length({r}) > {MAX_CELL}")
         ok = f"length({r}) <= {MAX_CELL}"
@@ -366,12 +374,12 @@ def _typed(con, st: Staged, idx: dict[str, int]) -> None:
                           f"WHERE {r} IS NOT NULL AND {ok} AND ({cond})")
     for f in ("call", "title"):
         col = st.columns[f].replace("'", "''")
-        checks.append(f"SELECT row_no, 1000, '{col}', '', 'is required' FROM {p}_typed WHERE raw_{f} IS NULL")
+        checks.append(f"SELECT row_no, 1000, '{col}', '', 'is required' FROM {p}_typed WHERE {_raw_col(f)} IS NULL")
     id_col = st.columns.get("project_id", st.columns["title"]).replace("'", "''")
     checks.append(f"""SELECT row_no, 2000, '{id_col}', pid, 'duplicates the identifier of row ' || first_row FROM (
         SELECT row_no, pid, min(row_no) OVER (PARTITION BY pid) AS first_row FROM (
-            SELECT row_no, coalesce(raw_project_id, raw_call || '|' || raw_title) AS pid FROM {p}_typed
-            WHERE raw_title IS NOT NULL)) WHERE row_no > first_row""")
+            SELECT row_no, coalesce(raw_project_id, call || '|' || title) AS pid FROM {p}_typed
+            WHERE title IS NOT NULL)) WHERE row_no > first_row""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_problems AS SELECT row_no, col AS column_name, "
                 f"coalesce(value, '') AS value, message, pos FROM ({' UNION ALL '.join(checks)}) ORDER BY row_no, pos")
 
@@ -632,7 +640,8 @@ def _detail(con, st: Staged) -> None:
     con.execute(f"INSERT INTO source_lines SELECT ?, rowid + 2, concat_ws(' ; ', {', '.join(cols)}) FROM {p}_raw",
                 [st.name])
     parts = [f"SELECT project_id, '{f if f not in ('grant',) else 'grant_amount'}' AS field, "
-             f"'{col.replace(chr(39), chr(39) * 2)} = ' || raw_{f} AS raw_value, row_no FROM {p}_ok WHERE raw_{f} IS NOT NULL"
+             f"'{col.replace(chr(39), chr(39) * 2)} = ' || {_raw_col(f)} AS raw_value, row_no FROM {p}_ok "
+             f"WHERE {_raw_col(f)} IS NOT NULL"
              for f, col in st.columns.items()]
     con.execute(f"INSERT INTO field_sources SELECT project_id, field, left(raw_value, 500), row_no FROM "
                 f"({' UNION ALL '.join(parts)})")
