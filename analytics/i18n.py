@@ -237,6 +237,27 @@ _T: dict[str, tuple[str, str]] = {
     "sev_info": ("Information", "Information"),
     "qu_programme_level": ("(niveau programme)", "(programme level)"),
     "data_date": ("Données construites le {d}", "Data built on {d}"),
+    "extraction_banner": ("Données incomplètes : {n} erreur(s) de lecture dans {files} fichier(s) et {skipped} "
+                          "document(s) ignoré(s). Des enregistrements annoncés par les sources manquent peut-être. "
+                          "Le détail est sur la page Qualité des données, section « Documents lus ».",
+                          "Incomplete data: {n} reading error(s) in {files} file(s) and {skipped} document(s) skipped. "
+                          "Records the sources announce may be missing. Details on the Data quality page, section "
+                          "'Documents read'."),
+    "qu_documents": ("Documents lus", "Documents read"),
+    "qu_documents_help": ("Chaque fichier d'entrée : sa famille, son titre, les enregistrements lus face à ceux qu'il "
+                          "annonce, ses erreurs de lecture, ou la raison pour laquelle il a été ignoré.",
+                          "Every input file: its family, title, the records read against those it announces, its "
+                          "reading errors, or why it was skipped."),
+    "doc_file": ("Fichier", "File"),
+    "doc_title": ("Titre", "Title"),
+    "doc_family": ("Famille", "Family"),
+    "doc_status": ("État", "Status"),
+    "doc_records": ("Enregistrements lus", "Records read"),
+    "doc_announced": ("Annoncés / lus", "Announced / read"),
+    "doc_errors": ("Erreurs de lecture", "Reading errors"),
+    "doc_reason": ("Raison", "Reason"),
+    "doc_loaded": ("lu", "read"),
+    "doc_skipped": ("ignoré", "skipped"),
 }
 
 

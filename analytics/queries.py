@@ -662,4 +662,31 @@ def coverage(f: Filters) -> dict:
 
 @_cache
 def sources() -> pd.DataFrame:
-    return _df("SELECT source_file, family, n_records FROM source_documents ORDER BY source_file")
+    return _df("SELECT source_file, family, n_records FROM source_documents WHERE status = 'loaded' "
+               "ORDER BY source_file")
+
+
+@_cache
+def extraction_errors() -> dict:
+    """What the build could not read, whatever the filters: error-level extraction and import issues, and the
+    documents it skipped (the banner of the Overview and Data quality pages)."""
+    row = _df("""SELECT count(*) FILTER (WHERE severity = 'error' AND category IN ('extraction', 'import')) AS n_errors,
+                        count(DISTINCT source_file) FILTER (WHERE severity = 'error'
+                                                            AND category IN ('extraction', 'import')) AS n_files
+                 FROM quality_issues""").iloc[0]
+    skipped = _df("SELECT count(*) AS n FROM source_documents WHERE status = 'skipped'").iloc[0]["n"]
+    return {"n_errors": int(row["n_errors"]), "n_files": int(row["n_files"]), "n_skipped": int(skipped)}
+
+
+@_cache
+def documents() -> pd.DataFrame:
+    """Every input file: its family, title, records read against those it announces, its extraction errors, or why
+    it was skipped."""
+    return _df("""
+        SELECT d.source_file, d.title, d.family, d.status, d.n_records,
+               (SELECT string_agg(c.what || ': ' || c.announced || ' / ' || c.found, ' ; ' ORDER BY c.what)
+                FROM document_counts c WHERE c.source_file = d.source_file) AS announced_found,
+               (SELECT count(*) FROM quality_issues q WHERE q.source_file = d.source_file AND q.severity = 'error'
+                  AND q.category IN ('extraction', 'import')) AS n_errors,
+               d.skip_reason
+        FROM source_documents d ORDER BY d.status DESC, d.source_file""")

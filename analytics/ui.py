@@ -50,6 +50,17 @@ RULE_LABELS = {
     "structure_not_found": ("Structure non reconnue", "Structure not recognised"),
     "rejected_row": ("Ligne de tableau rejetée", "Table row rejected"),
     "table_warning": ("Remarque sur le tableau importé", "Note on the imported table"),
+    "no_records": ("Document sans aucun enregistrement lu", "Document with no record read"),
+    "records_missing": ("Moins d'enregistrements que le document n'en annonce", "Fewer records than the document announces"),
+    "records_extra": ("Plus d'enregistrements que le document n'en annonce", "More records than the document announces"),
+    "field_missing_everywhere": ("Champ absent de tous les enregistrements", "Field missing on every record"),
+    "missing_field": ("Champ attendu non lu", "Expected field not read"),
+    "unreadable_document": ("Document illisible", "Unreadable document"),
+    "unrecognised_document": ("Document non reconnu", "Document not recognised"),
+    "document_skipped": ("Document ignoré", "Document skipped"),
+    "scheme_incomplete": ("Dispositif lu en partie", "Scheme read in part"),
+    "funnel_line_unread": ("Ligne d'entonnoir non lue", "Funnel line not read"),
+    "encoding_guessed": ("Encodage deviné", "Encoding guessed"),
 }
 
 
@@ -116,6 +127,15 @@ def header(title_key: str) -> dict:
         st.info(t("empty", lg), icon=":material/search_off:")
         st.stop()
     return s
+
+
+def extraction_banner() -> None:
+    """While the build could not read some records or documents, the Overview and Data quality pages say so."""
+    lg = lang()
+    e = Q.extraction_errors()
+    if e["n_errors"] or e["n_skipped"]:
+        st.error(t("extraction_banner", lg, n=fmt_int(e["n_errors"], lg), files=fmt_int(e["n_files"], lg),
+                   skipped=fmt_int(e["n_skipped"], lg)), icon=":material/report:")
 
 
 def data_date() -> str:

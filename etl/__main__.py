@@ -1,4 +1,7 @@
-"""python -m etl [--input DIR] [--db PATH]: build the warehouse from source documents."""
+"""python -m etl [--input DIR] [--db PATH] [--strict]: build the warehouse from source documents and tables.
+
+Exit codes: 0 built; 1 built, but --strict and some record or document could not be read (the ERRORS block of the
+summary lists them); 2 nothing built (the previous warehouse, if any, is unchanged)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-invalid-rows", action="store_true",
                     help="load the valid rows of a table with rejected rows (they are reported as quality issues)")
     ap.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    ap.add_argument("--strict", action="store_true",
+                    help="exit 1 when a document or a row could not be read in full (extraction or import errors: "
+                         "a record announced but not found, a field missing on every record, a document skipped…); "
+                         "for CI and scheduled rebuilds. The warehouse is built all the same")
     args = ap.parse_args(argv)
     inputs = args.input or [DEFAULT_INPUT] + ([DEFAULT_IMPORTS] if DEFAULT_IMPORTS.is_dir() else [])
     try:
@@ -28,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.quiet:
         print(report.summary())
+    elif report.errors:
+        print("\n".join(report.summary().split("\n\nERRORS", 1)[1:2]).join(["ERRORS", ""]), file=sys.stderr)
+    if args.strict and report.errors:
+        print(f"--strict: {len(report.errors)} extraction or import error(s); exit 1", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -26,7 +26,7 @@ _MULTIPLIERS = {
 
 # A number as printed in French documents: groups of digits separated by spaces,
 # points or nothing, an optional decimal part after a comma (or a point followed by 1-2 digits).
-_NUM = r"\d[\d" + _SPACES + r".]*(?:,\d+)?"
+_NUM = r"\d[\d" + _SPACES + r".]*(?:,\d{3}(?![\d]))*(?:[.,]\d+)?"
 _AMOUNT_RE = re.compile(
     r"(?P<num>" + _NUM + r")\s*(?P<unit>milliards d['’]euros|millions? d['’](?:euros|€)|milliers d['’]euros|"
     r"millions?|md€|m€|k€|meur|keur|€|euros?|eur)",
@@ -42,12 +42,22 @@ def normalise_text(text: str) -> str:
 
 
 def _to_decimal(num: str) -> Decimal | None:
-    num = _SPACE_RE.sub("", num).strip(".")
+    """'1 234 567,89', '1.234.567,89', '1,234,567.89', '1234567.89', '2,75', '2.75' -> a Decimal. The last of ','
+    and '.' is the decimal mark when both are printed; one kind alone is a thousands separator when it comes more
+    than once, or (a point) when three digits follow it."""
+    num = _SPACE_RE.sub("", num).strip(".,")
     if not num:
         return None
-    if "," in num:
-        whole, frac = num.rsplit(",", 1)
-        num = whole.replace(".", "") + "." + frac
+    if "," in num and "." in num:
+        mark = max(num.rfind(","), num.rfind("."))
+        whole, frac = num[:mark], num[mark + 1:]
+        num = re.sub(r"[.,]", "", whole) + "." + frac
+    elif "," in num:
+        if num.count(",") > 1:
+            num = num.replace(",", "")  # 1,234,567
+        else:
+            whole, frac = num.split(",")
+            num = whole + "." + frac
     elif num.count(".") == 1 and len(num.split(".")[1]) in (1, 2):
         pass  # decimal point: 2.75
     else:
@@ -108,13 +118,21 @@ _MONTHS = {
 _WORD_DATE_RE = re.compile(r"(?:(\d{1,2})(?:er)?\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
 
 
-def parse_date(text: str | None) -> date | None:
-    """A French date (``01/07/2020``, ``1er juillet 2020``, ``juillet 2020``) as a ``date``."""
+_ISO_DATE_RE = re.compile(r"\b((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})\b")
+_MONTH_YEAR_RE = re.compile(r"\b(\d{1,2})\s*/\s*((?:19|20)\d\d)\b")
+
+
+def parse_date(text: str | None, end: bool = False) -> date | None:
+    """A French date (``01/07/2020``, ``1er juillet 2020``, ``juillet 2020``, ``07/2020``, ``2020-07-01``) as a
+    ``date``. A month without its day is the month's first day, or its last with ``end``."""
     if not text:
         return None
     text = normalise_text(text)
-    m = _DATE_RE.search(text)
     try:
+        m = _ISO_DATE_RE.search(text)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _DATE_RE.search(text)
         if m:
             d, mo, y = (int(g) for g in m.groups())
             if y < 100:
@@ -122,13 +140,22 @@ def parse_date(text: str | None) -> date | None:
             return date(y, mo, d)
         m = _WORD_DATE_RE.search(text)
         if m:
-            return date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1) or 1))
+            y, mo = int(m.group(3)), _MONTHS[m.group(2).lower()]
+            return date(y, mo, int(m.group(1)) if m.group(1) else (_last_day(y, mo) if end else 1))
+        m = _MONTH_YEAR_RE.search(text)
+        if m:
+            y, mo = int(m.group(2)), int(m.group(1))
+            return date(y, mo, _last_day(y, mo) if end else 1)
     except ValueError:
         return None
     return None
 
 
-_PERIOD_SPLIT = re.compile(r"\s+[-–—]\s+|\s+au\s+|\s*[–—]\s*")
+def _last_day(y: int, mo: int) -> int:
+    return ((date(y + (mo == 12), mo % 12 + 1, 1)) - date(y, mo, 1)).days
+
+
+_PERIOD_SPLIT = re.compile(r"\s+[-–—]\s+|\s+(?:au|à|a|jusqu'au|et le)\s+|\s*[–—]\s*|\s*→\s*")
 
 
 def parse_period(text: str | None) -> tuple[date | None, date | None]:
@@ -136,13 +163,19 @@ def parse_period(text: str | None) -> tuple[date | None, date | None]:
     if not text:
         return None, None
     clean = normalise_text(text).replace("|", " ").strip()
-    clean = re.sub(r"^(du|de)\s+", "", clean, flags=re.IGNORECASE)
+    clean = re.sub(r"^(du|de|d['’]|entre)\s*", "", clean, flags=re.IGNORECASE)
     parts = [p for p in _PERIOD_SPLIT.split(clean) if p.strip()]
     if len(parts) >= 2:
-        return parse_date(parts[0]), parse_date(parts[-1])
+        start, end = parse_date(parts[0]), parse_date(parts[-1], end=True)
+        if start and end:
+            return start, end
     dates = [parse_date(m.group(0)) for m in _DATE_RE.finditer(clean)]
     if len(dates) >= 2:
         return dates[0], dates[-1]
+    years = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", clean)
+    if not dates and len(years) == 2 and not _MONTH_YEAR_RE.search(clean) and not _ISO_DATE_RE.search(clean) \
+            and not _WORD_DATE_RE.search(clean):  # '2020-2021': the two years whole
+        return date(int(years[0]), 1, 1), date(int(years[1]), 12, 31)
     return (dates[0] if dates else parse_date(clean)), None
 
 

@@ -37,7 +37,13 @@ _PREFIXES = [
 ]
 _SUFFIXES = ["et alentours", "et environs", "metropole", "agglomeration", "communaute"]
 # Kinds of name and how much a mention in free text weighs.
-_WEIGHTS = {"department": 3, "epci": 3, "alias": 2, "region": 2, "commune_large": 2, "dep_code": 2, "commune": 1}
+_WEIGHTS = {"department": 3, "epci": 3, "alias": 2, "region": 2, "commune_large": 2, "dep_code": 2, "commune": 1,
+            "epci_named": 5}
+# an EPCI named with its kind ('Communauté de communes « Val de Vienne »'): a place the text states, not a word in
+# passing; matched on its words when the text spells it a little differently ('Auberive Vingeanne Montsaigeonnais')
+_EPCI_KIND_RE = re.compile(r"\b(communaute de communes|communaute d agglomeration|communaute urbaine|metropole)"
+                           r"(?: (?:du|de la|de l|des|de|d))? ((?:\w+ ?){1,7})")
+_SMALL_WORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "sur", "a", "au", "aux"}
 def _stopwords() -> set[str]:
     """Commune names that are also ordinary words ('avenir', 'union', 'orange'…): never read as places in free
     text. A reviewed list, data/reference/place_stopwords.csv."""
@@ -92,8 +98,17 @@ class Gazetteer:
             dps = tuple(x for x in a["department_codes"].split("|") if x)
             self.names[fold(a["alias"])].insert(0, _Place("alias", f"{a['alias']} ({a['note']})", regs, dps,
                                                           a["scope"] or "local"))
+        # an EPCI's departments: those holding at least a fifth of its communes (the Métropole d'Aix-Marseille-
+        # Provence has 90 communes in the Bouches-du-Rhône and one each in the Var and the Vaucluse)
+        per_epci: dict[str, Counter] = defaultdict(Counter)
+        communes = _read("communes.csv")
+        for c in communes:
+            if c["kind"] == "COM" and c.get("epci_code"):
+                per_epci[c["epci_code"]][c["department_code"]] += 1
         for e in _read("epci.csv"):
-            dps = tuple(e["department_codes"].split("|"))
+            counts = per_epci.get(e["epci_code"])
+            listed = tuple(e["department_codes"].split("|"))
+            dps = tuple(sorted(d for d in listed if counts and counts[d] * 5 >= sum(counts.values()))) or listed
             regs = tuple(sorted({self.dep_region[d] for d in dps}))
             place = _Place("epci", e["name"], regs, (e["department_code"],) if len(regs) == 1 and len(dps) > 3
                            else dps)
@@ -103,7 +118,7 @@ class Gazetteer:
             if short != fold(e["name"]) and len(short) > 4:
                 self.names.setdefault(short, []).append(place)
         self.communes: dict[str, dict] = {}
-        for c in _read("communes.csv"):
+        for c in communes:
             self.communes[c["commune_code"]] = c  # municipal arrondissements too: they carry postcodes
             if c["kind"] != "COM":
                 continue
@@ -178,6 +193,8 @@ class Gazetteer:
                     continue
                 if place.kind == "commune" and (phrase in self.stopwords or place.population < (2000 if n > 1 else 5000)):
                     continue
+                if place.kind in ("department", "region") and i > 0 and tokens[i - 1] in ("sur", "sous"):
+                    continue  # the end of a commune's name ('Aixe-sur-Vienne'), a river's: not the department
                 hit = (phrase, place, n)
                 break
             if hit:
@@ -185,12 +202,45 @@ class Gazetteer:
                 i += hit[2]
             else:
                 i += 1
+        for phrase, named in self._named_epcis(fold(text)):  # named with its kind: the EPCI found, weighed more
+            same = next((k for k, (_, pl) in enumerate(out) if pl.kind == "epci" and pl.label == named.label), None)
+            if same is None:
+                out.append((phrase, named))
+            else:
+                out[same] = (out[same][0], named)
         for m in re.finditer(r"\((\d{2}|2[AB]|97\d)\)|\bd[ée]partement (\d{2})\b", text, re.IGNORECASE):
             code = m.group(1) or m.group(2)
             if code in self.departments:
                 out.append((m.group(0), _Place("dep_code", f"{self.departments[code]} ({code})",
                                                (self.dep_region[code],), (code,))))
         return out
+
+
+    def _named_epcis(self, folded: str) -> list[tuple[str, _Place]]:
+        """EPCIs named with their kind, matched on their significant words (at least two thirds of the reference
+        name's words, and all of the text's first two)."""
+        if not hasattr(self, "_epci_words"):
+            self._epci_words = [(frozenset(w for w in fold(p.label).split() if w not in _SMALL_WORDS) - _KIND_WORDS, p)
+                                for places in self.names.values() for p in places if p.kind == "epci"]
+        out = []
+        for m in _EPCI_KIND_RE.finditer(folded):
+            words = [w for w in m.group(2).split() if w not in _SMALL_WORDS]
+            if not words:
+                continue
+            best, best_score = None, 0.0
+            for ref, p in self._epci_words:
+                if not ref or not set(words[:2]) <= ref:
+                    continue
+                common = len(ref & set(words))
+                score = common / len(ref)
+                if score > best_score:
+                    best, best_score = p, score
+            if best is not None and best_score >= 0.66:
+                out.append((m.group(0), _Place("epci_named", best.label, best.regions, best.departments)))
+        return out
+
+
+_KIND_WORDS = frozenset({"communaute", "communes", "agglomeration", "urbaine", "metropole"})
 
 
 @lru_cache(maxsize=1)
@@ -258,21 +308,31 @@ def resolve_text(gz: Gazetteer, text: str) -> Placement | None:
 def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str) -> Placement | None:
     score: Counter = Counter()
     dep_score: Counter = Counter()
-    for phrase, pl in hits:
+    dep_first: dict[str, int] = {}  # the first place naming each department (its index in hits)
+    outside = 0.0
+    for i, (phrase, pl) in enumerate(hits):
         if pl.scope == "national":
             continue
         kind = "commune_large" if pl.kind == "commune" and pl.population >= 20000 else pl.kind
-        w = _WEIGHTS["department"] if kind == "alias" and pl.departments else _WEIGHTS[kind]
+        w = _WEIGHTS["department"] if kind == "alias" and pl.departments else _WEIGHTS.get(kind, 1)
+        if pl.scope == "unresolved":
+            outside += _WEIGHTS["alias"]
         for r in set(pl.regions):
             score[r] += w / len(set(pl.regions))
         for d in set(pl.departments):
             dep_score[d] += w / len(set(pl.departments))
+            dep_first.setdefault(d, i)
+    unresolved = {pl.label: pl for _, pl in hits if pl.scope == "unresolved"}
     if not score:
         return None
     ranked = sorted(score.items(), key=lambda x: (-x[1], x[0]))  # ties by code: the same answer in every run
     top, top_score = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
     evidence = "; ".join(sorted({f"'{p}' = {pl.label}" for p, pl in hits}))[:600]
+    if outside > top_score:  # the text is about a place outside the 18 regions (Saint-Martin) more than any other
+        return Placement(None, [], [], None, f"outside the regions: {evidence}", [Issue(
+            "outside_regions", "warning", f"the text is mostly about {', '.join(unresolved)}, which lies outside the 18 "
+            "regions; not placed", "; ".join(unresolved), "location")])
     if second == 0 and top_score >= 1:
         pass  # one region named, nothing against it
     elif top_score < 2 or top_score < 1.5 * second:
@@ -281,12 +341,15 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
                                 "places named in the text point to several regions; not placed",
                                 ", ".join(f"{gz.regions.get(r, r)}={s:g}" for r, s in ranked[:4]), "location")])
     deps = {d: s for d, s in dep_score.items() if gz.dep_region.get(d) == top and s >= (2 if second else 1)}
-    # the department with the highest score; departments tied at the top (a place spread over them) all count
-    deps = sorted(d for d, s in deps.items() if s == max(deps.values()))
+    # the department with the highest score; departments tied at the top count when one place spreads over them,
+    # else the first one the text names wins (a partner's town named after the project's own place does not)
+    tied = [d for d, s in deps.items() if s == max(deps.values())] if deps else []
+    first = min((dep_first[d] for d in tied), default=None)
+    deps = sorted(d for d in tied if dep_first[d] == first)
     issues = [Issue("outside_regions", "warning",
                     f"the text names {pl.label.split(' (')[0]}, which lies outside the 18 regions; placed by the other "
                     "places it names", pl.label, "location")
-              for pl in {pl.label: pl for _, pl in hits if pl.scope == "unresolved"}.values()]
+              for pl in unresolved.values()]
     return Placement("local", [top], deps, method, evidence, issues)
 
 
@@ -340,6 +403,13 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
             issues.append(Issue("location_conflict", "warning",
                                 f"'{h.text[:60]}' points to another region than the {result.method}",
                                 f"{result.evidence} vs {p.evidence}", "location"))
+    if result.scope == "local" and result.regions and not result.departments:
+        # a region alone (a list's regional heading) refined by a later hint that places it in that region
+        finer = next((p for h, p in others if p.departments and p.regions and set(p.regions) <= set(result.regions)),
+                     None)
+        if finer:
+            result.departments = list(finer.departments)
+            result.evidence = f"{result.evidence}; {finer.evidence}"[:600]
     for iss in issues:  # a text that was ambiguous matters less once a better hint placed the record
         if iss.rule == "ambiguous_location":
             iss.severity = "info"

@@ -14,6 +14,8 @@ class Issue:
     message: str
     values: str = ""
     field: str = ""
+    category: str = "source"  # 'extraction': the ETL could not read what the document holds; 'source': the
+                              # source itself is inconsistent or incomplete
 
 
 @dataclass
@@ -81,8 +83,11 @@ class Project:
     website: str | None = None
     n_actions: int | None = None
     part: str | None = None
-    structure_type: str | None = None
+    structure_type: str | None = None  # every structure type named, ' | '-separated (SCIC | Foncière solidaire)
     postcode: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None  # every address of the contact, ' | '-separated
+    contact_phone: str | None = None
     city: str | None = None
     tags: list[str] = field(default_factory=list)
     partners: list[str] = field(default_factory=list)
@@ -97,12 +102,26 @@ class Project:
 
 
 @dataclass
+class Count:
+    """A count the document announces ('les 14 lauréats') beside the number of records read for it."""
+
+    what: str  # laureates | eligible | examples | experimentations | sheets | records | supported
+    announced: int
+    found: int
+    line: int | None = None
+    raw: str = ""
+
+
+@dataclass
 class ParsedDocument:
     family: str
     source_file: str
     programmes: list[Programme] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
     issues: list[tuple[str | None, Issue]] = field(default_factory=list)  # (record key or None, issue)
+    counts: list[Count] = field(default_factory=list)
+    title: str = ""     # the document's own title, as printed
     text: str = ""      # set when read from a file: kept line by line in source_lines
     sha256: str = ""
     n_lines: int = 0
+    encoding: str = "utf-8"

@@ -7,7 +7,6 @@ previous warehouse untouched.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -23,9 +22,8 @@ import duckdb
 import pandas as pd
 
 from etl import geo, quality, tabular, themes
-from etl.clean import fold
 from etl.models import Issue, ParsedDocument
-from etl.parsers import avise, cress, fse, ptce, rtes
+from etl.parsers import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = ROOT / "data" / "raw"
@@ -46,18 +44,22 @@ class BuildReport:
     db_path: Path
     documents: list[tuple[str, str, int]] = field(default_factory=list)  # file, family, records
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped_documents: list = field(default_factory=list)  # registry.Reading of each document no family claims
+    counts: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # file -> (what, announced, found)
     programmes: list[tuple[str, int]] = field(default_factory=list)
     n_projects: int = 0
     n_placed: int = 0
     n_themed: int = 0
     issues_by_rule: Counter = field(default_factory=Counter)
+    errors: list[tuple[str, int | None, str, str]] = field(default_factory=list)  # file, line, rule, message
     seconds: float = 0.0
 
     def summary(self) -> str:
         out = [f"Warehouse: {self.db_path}"]
         out.append("Documents:")
         for f, fam, n in self.documents:
-            out.append(f"  {f:<32} {fam:<14} {n:>4} records")
+            counts = "; ".join(f"{what}: announced {a}, found {b}" for what, a, b in self.counts.get(f, []))
+            out.append(f"  {f:<32} {fam:<14} {n:>4} records" + (f"  ({counts})" if counts else ""))
         for f, why in self.skipped:
             out.append(f"  {f:<32} skipped: {why}")
         out.append("Records per programme:")
@@ -69,40 +71,20 @@ class BuildReport:
         for rule, n in sorted(self.issues_by_rule.items(), key=lambda x: (-x[1], x[0])):
             out.append(f"  {rule:<28} {n:>4}")
         out.append(f"Built in {self.seconds:.2f} s")
+        if self.errors:
+            out.append("")
+            out.append(f"ERRORS: {len(self.errors)} record(s) or document(s) could not be read in full "
+                       "(extraction and import errors; python -m etl --strict fails on them):")
+            for f, line, rule, msg in self.errors[:200]:
+                where = f"{f}, line {line}" if line else f
+                out.append(f"  [{rule}] {where}: {msg}")
+            if len(self.errors) > 200:
+                out.append(f"  … and {len(self.errors) - 200} more (Data quality page, or the table quality_issues)")
         return "\n".join(out)
 
 
-PARSERS = [  # order: most specific first
-    (fse.FAMILY, fse.detect, lambda text, name, gz: fse.parse(text, name)),
-    (ptce.FAMILY, ptce.detect, lambda text, name, gz: ptce.parse(text, name, _region_words(gz))),
-    (avise.FAMILY, avise.detect, lambda text, name, gz: avise.parse(text, name)),
-    (rtes.FAMILY, rtes.detect, lambda text, name, gz: rtes.parse(text, name, geo.place_level)),
-    (cress.FAMILY, cress.detect, lambda text, name, gz: cress.parse(text, name)),
-]
-
-
-def _region_words(gz: geo.Gazetteer) -> set[str]:
-    words = {fold(n) for n in gz.regions.values()}
-    for key, places in gz.names.items():
-        if any(p.kind == "alias" and p.regions and not p.departments for p in places):
-            words.add(key)
-    return words
-
-
 def detect_family(text: str) -> str | None:
-    for family, det, _ in PARSERS:
-        if det(text):
-            return family
-    return None
-
-
-def read_document(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EtlError(f"{path}, line {line}: not UTF-8 text (byte {exc.start}): re-export the document as UTF-8") from exc
+    return registry.detect_family(text)
 
 
 def input_files(input_dir: Path) -> list[Path]:
@@ -115,28 +97,24 @@ def input_files(input_dir: Path) -> list[Path]:
 
 
 def parse_folder(input_dir: Path, report: BuildReport) -> list[ParsedDocument]:
-    """The folder's documents, parsed (pure parsers); its tables are loaded set-wise in DuckDB (``stage_table``)."""
+    """The folder's documents, parsed (pure parsers); its tables are loaded set-wise in DuckDB (``stage_table``).
+    A document no family claims is listed in ``report.skipped`` with its reason and its issue."""
     files = input_files(input_dir)
     gz = geo.gazetteer()
     docs = []
     for path in files:
         if path.suffix.lower() in TABLE_SUFFIXES:
             continue
-        text = read_document(path)
-        family = detect_family(text)
-        if family is None:
-            report.skipped.append((path.name, "not a known document family"))
-            continue
-        parser = next(p for f, _, p in PARSERS if f == family)
         try:
-            doc = parser(text, path.name, gz)
+            reading = registry.read_document(path, gz)
         except Exception as exc:  # a parser bug must name the file, not crash anonymously
-            raise EtlError(f"{path}: could not parse as {family}: {type(exc).__name__}: {exc}") from exc
-        doc.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        doc.n_lines = text.count("\n") + 1
-        doc.text = text
-        docs.append(doc)
-        report.documents.append((path.name, family, len(doc.projects)))
+            raise EtlError(f"{path}: could not parse: {type(exc).__name__}: {exc}") from exc
+        if reading.doc is None:
+            report.skipped.append((path.name, reading.skipped))
+            report.skipped_documents.append(reading)
+            continue
+        docs.append(reading.doc)
+        report.documents.append((path.name, reading.doc.family, len(reading.doc.projects)))
     return docs
 
 
@@ -163,8 +141,8 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, st: tabular.Staged, r
     the view ``{prefix}_projects`` (read by ``build_facts``)."""
     if path.name in {r[0] for r in con.execute("SELECT source_file FROM source_documents").fetchall()}:
         raise EtlError(f"{path}: another input file has the same name; rename one of them")
-    con.execute("INSERT INTO source_documents VALUES (?, ?, ?, ?, ?)",
-                [path.name, tabular.FAMILY, st.sha256, st.n_rows + 1, 0])
+    con.execute("INSERT INTO source_documents (source_file, family, sha256, n_lines, n_records, title) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [path.name, tabular.FAMILY, st.sha256, st.n_rows + 1, 0, path.stem])
     n = tabular.load(con, st)
     con.execute("UPDATE source_documents SET n_records = ? WHERE source_file = ?", [n, path.name])
     tabular.release(con, st)
@@ -173,27 +151,39 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, st: tabular.Staged, r
         report.skipped.append((path.name, f"{st.n_rejected_rows} row(s) rejected (see quality issues)"))
 
 
-def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
+def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd.DataFrame]:
+    """The documents' rows, table by table; ``skipped``: the registry.Reading of each document no family claims."""
     gz = geo.gazetteer()
     theme_list, _ = themes.taxonomy()
     rows: dict[str, list[dict]] = {k: [] for k in (
         "source_documents", "programmes", "places", "tag_sets", "projects", "project_regions", "project_departments",
         "project_themes",
         "cofinancers", "partners", "key_figures", "field_sources", "programme_sources", "quality_issues",
-        "source_lines")}
+        "source_lines", "document_counts")}
     issues = rows["quality_issues"]
 
     def add_issue(iss: Issue, source_file: str, line: int | None, project_id=None, programme_id=None):
         issues.append({"issue_id": len(issues) + 1, "project_id": project_id, "programme_id": programme_id,
                        "rule": iss.rule, "severity": iss.severity, "message": iss.message, "values": iss.values,
-                       "field": iss.field, "source_file": source_file, "source_line": line})
+                       "field": iss.field, "source_file": source_file, "source_line": line,
+                       "category": iss.category})
+
+    for r in skipped:
+        rows["source_documents"].append({"source_file": r.path.name, "family": None, "sha256": r.sha256,
+                                         "n_lines": r.n_lines, "n_records": 0, "status": "skipped",
+                                         "skip_reason": r.skipped, "title": None, "encoding": r.encoding or None})
+        add_issue(r.skip_issue, r.path.name, None)
 
     seen_programmes: dict[str, str] = {}
     seen_projects: dict[str, str] = {}
     fse_codes: dict[str, str] = {}
     for doc in docs:
         rows["source_documents"].append({"source_file": doc.source_file, "family": doc.family, "sha256": doc.sha256,
-                                         "n_lines": doc.n_lines, "n_records": len(doc.projects)})
+                                         "n_lines": doc.n_lines, "n_records": len(doc.projects), "status": "loaded",
+                                         "skip_reason": None, "title": doc.title or None, "encoding": doc.encoding})
+        rows["document_counts"].extend({"source_file": doc.source_file, "what": c.what, "announced": c.announced,
+                                        "found": c.found, "source_line": c.line, "raw_value": c.raw or None}
+                                       for c in doc.counts)
         rows["source_lines"].extend({"source_file": doc.source_file, "line_no": i, "text": t}
                                     for i, t in enumerate(doc.text.splitlines(), 1))
         key_map = {}
@@ -215,7 +205,8 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                 rows["programme_sources"].append({"programme_id": pid, "field": f, "raw_value": s.raw,
                                                   "source_line": s.line})
         for _, iss in doc.issues:
-            line = int(m.group(1)) if (m := re.match(r"row (\d+)", iss.message)) else None
+            m = re.match(r"row (\d+)", iss.message) or re.search(r"\(?line (\d+)\)?", iss.message)
+            line = int(m.group(1)) if m else None
             prog_id = key_map.get(doc.programmes[0].key) if doc.programmes and iss.rule != "rejected_row" else None
             add_issue(iss, doc.source_file, line, programme_id=prog_id)
         placements = infer_from_neighbours(doc, [geo.place(p.location_hints, gz) for p in doc.projects], gz)
@@ -258,6 +249,7 @@ def build_tables(docs: list[ParsedDocument]) -> dict[str, pd.DataFrame]:
                 "fse_rate_computed": computed, "grant_amount_eur": p.grant_amount_eur, "grant_kind": p.grant_kind,
                 "objective": p.objective, "description": p.description, "website": p.website,
                 "n_actions": p.n_actions, "part": p.part, "structure_type": p.structure_type,
+                "contact_name": p.contact_name, "contact_email": p.contact_email, "contact_phone": p.contact_phone,
                 "tag_set_no": tag_set_no,
                 "source_file": doc.source_file, "source_line_start": p.line_start, "source_line_end": p.line_end})
             for r in placement.regions:
@@ -339,7 +331,8 @@ _SOURCE_OF = {"fse_amount_eur": "fse_amount", "total_budget_eur": "total_budget"
               "fse_rate_stated": "fse_rate", "end_date": "period", "start_date": "period", "location": "location",
               "fse_code": "fse_code", "postcode": "postcode", "tags": "tags", "title": "title"}
 
-_LOAD_ORDER = ["regions", "departments", "source_documents", "source_lines", "programmes", "places", "tag_sets",
+_LOAD_ORDER = ["regions", "departments", "source_documents", "document_counts", "source_lines", "programmes", "places",
+               "tag_sets",
                "projects", "project_regions", "project_departments", "themes", "project_themes", "cofinancers", "partners",
                "key_figures", "field_sources", "programme_sources", "quality_issues"]
 
@@ -431,7 +424,8 @@ BUDGET_BANDS = 2400  # fine log10 budget bands of the read side: 24 chart bins o
 # The type of the amounts of projects (schema.sql), which the fact tables carry: the union of the sources is wider
 # (DECIMAL(30, 2), 128-bit integers), and summing those made the pages' sums over millions of rows slower.
 AMOUNT = "DECIMAL(16, 2)"
-_COPIED = ["regions", "departments", "source_documents", "source_lines", "programmes", "themes", "key_figures",
+_COPIED = ["regions", "departments", "source_documents", "document_counts", "source_lines", "programmes", "themes",
+           "key_figures",
            "field_sources", "programme_sources", "quality_issues"]  # cofinancers and partners: after the tables' ones
 # link table, code, its dimension number, other columns, the project's measures its pages sum, its kind in
 # all_links and the project's key it is joined on (see build_facts)
@@ -638,7 +632,8 @@ def build_facts(con: duckdb.DuckDBPyConnection, warehouse: str, imports: list[st
     con.execute(f"DROP TABLE {S}.all_links")
     con.execute(f"DROP TABLE {S}.cofinancers")
     con.execute(f"""CREATE TABLE {W}.fact_issues AS
-        SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.message,
+        SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.category,
+               q.message,
                q."values", q.source_file, q.source_line, f.title AS project_title, {carried()}
         FROM {W}.quality_issues q LEFT JOIN {W}.projects f USING (project_id) ORDER BY f.pk NULLS FIRST, q.issue_id""")
     return staged
@@ -732,9 +727,11 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
     def documents() -> dict[str, pd.DataFrame]:
         docs = [doc for d in dirs for doc in parse_folder(d, report)]
         if not docs and not tables:
-            raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to load")
+            why = "".join(f"\n  {f}: {reason}" for f, reason in report.skipped)
+            raise EtlError(f"{', '.join(map(str, dirs))}: no document of a known family and no table; nothing to "
+                           f"load{why}")
         info["documents"] = ", ".join([d.source_file for d in docs] + [t.name for t in tables])
-        return build_tables(docs)
+        return build_tables(docs, report.skipped_documents)
 
     if not tables:
         write_warehouse(documents(), Path(db_path), info, tables, report, skip_invalid_rows)
@@ -753,5 +750,11 @@ def build(input_dir: Path | list[Path] = DEFAULT_INPUT, db_path: Path = DEFAULT_
                              "ORDER BY 1").fetchall()  # counted when written
         report.programmes = [(f"{pid} ({' '.join(name.split())[:30]})", int(n)) for pid, name, n in counts][:40]
         report.issues_by_rule = Counter(dict(con.execute("SELECT rule, count(*) FROM quality_issues GROUP BY 1").fetchall()))
+        for f, what, a, b in con.execute("SELECT source_file, what, announced, found FROM document_counts "
+                                         "ORDER BY source_file, what").fetchall():
+            report.counts.setdefault(f, []).append((what, a, b))
+        report.errors = con.execute("SELECT source_file, source_line, rule, message FROM quality_issues "
+                                    "WHERE severity = 'error' AND category IN ('extraction', 'import') "
+                                    "ORDER BY source_file, source_line NULLS FIRST, issue_id").fetchall()
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report

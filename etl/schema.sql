@@ -12,12 +12,28 @@ CREATE TABLE departments (
     region_code     VARCHAR NOT NULL REFERENCES regions (region_code)
 );
 
+-- Every input file: a document of a family or an imported table (status 'loaded'), or a document no family
+-- claims (status 'skipped', with the reason; it is also a row of quality_issues).
 CREATE TABLE source_documents (
     source_file VARCHAR PRIMARY KEY,
-    family      VARCHAR NOT NULL,
-    sha256      VARCHAR NOT NULL,
+    family      VARCHAR,           -- fse_sheets, ptce_call, avise_guide, rtes_sheets, cress_slides, table; NULL if skipped
+    sha256      VARCHAR NOT NULL,  -- of the file's bytes
     n_lines     INTEGER NOT NULL,
-    n_records   INTEGER NOT NULL
+    n_records   INTEGER NOT NULL,
+    status      VARCHAR NOT NULL DEFAULT 'loaded' CHECK (status IN ('loaded', 'skipped')),
+    skip_reason VARCHAR,           -- why a skipped document was not read
+    title       VARCHAR,           -- the document's own title, as printed
+    encoding    VARCHAR            -- the text encoding it was read in (utf-8, cp1252, utf-16-le…)
+);
+
+-- What each document announces ('les 14 lauréats', a table of contents of 13 sheets) against what was read.
+CREATE TABLE document_counts (
+    source_file VARCHAR NOT NULL,  -- references source_documents
+    what        VARCHAR NOT NULL,  -- laureates | eligible | examples | experimentations | sheets | records
+    announced   INTEGER NOT NULL,
+    found       INTEGER NOT NULL,
+    source_line INTEGER,           -- where the count is printed
+    raw_value   VARCHAR            -- the count as printed
 );
 
 -- The documents' text, line by line, so that every figure can be shown in its context.
@@ -99,7 +115,10 @@ CREATE TABLE projects (
     website           VARCHAR,
     n_actions         INTEGER,
     part              VARCHAR,
-    structure_type    VARCHAR,
+    structure_type    VARCHAR,   -- every structure type named ('SCIC | Foncière solidaire | SCA')
+    contact_name      VARCHAR,   -- the contact person printed for the project
+    contact_email     VARCHAR,   -- every e-mail address of the contact, ' | '-separated, repaired where cut
+    contact_phone     VARCHAR,   -- every phone number of the contact, '05 55 20 81 29' form, ' | '-separated
     tag_set_no        INTEGER,   -- tag_sets.tag_set_no: the tags as printed
     source_file       VARCHAR NOT NULL,
     source_line_start INTEGER NOT NULL,
@@ -209,7 +228,10 @@ CREATE TABLE quality_issues (
     "values"     VARCHAR,
     field        VARCHAR,
     source_file  VARCHAR,
-    source_line  INTEGER
+    source_line  INTEGER,
+    -- 'extraction': the ETL could not read what a document holds (a record or a field lost, a document skipped);
+    -- 'import': a table's row rejected or read with a warning; 'source': the source is inconsistent or incomplete
+    category     VARCHAR NOT NULL DEFAULT 'source' CHECK (category IN ('extraction', 'import', 'source'))
 );
 
 CREATE TABLE build_info (

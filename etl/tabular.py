@@ -588,7 +588,8 @@ def _issues(con, st: Staged) -> None:
     p = st.prefix
     new_ids = "(SELECT coalesce(max(issue_id), 0) FROM quality_issues) + row_number() OVER ()"
     src = "?"
-    con.execute(f"""INSERT INTO quality_issues
+    cols = "issue_id, project_id, programme_id, rule, severity, message, \"values\", field, source_file, source_line"
+    con.execute(f"""INSERT INTO quality_issues ({cols})
         SELECT {new_ids}, project_id, NULL, rule, severity, message, vals, field, {src}, line FROM (
             SELECT project_id, 'fse_exceeds_budget' AS rule, 'error' AS severity,
                    'FSE amount ' || ess_eur(fse_amount) || ' is larger than the total budget ' || ess_eur(total_budget) AS message,
@@ -622,15 +623,15 @@ def _issues(con, st: Staged) -> None:
                                 WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)) u USING (themes)
             ORDER BY line, rule)""", [st.name])
     # rejected rows: reported, not loaded
-    con.execute(f"""INSERT INTO quality_issues
+    con.execute(f"""INSERT INTO quality_issues ({cols}, category)
         SELECT {new_ids}, NULL, NULL, 'rejected_row', 'error',
                'row ' || row_no || ', ' || column_name || ': ''' ||
                CASE WHEN length(value) > 40 THEN left(value, 39) || '…' ELSE value END || ''' ' || message,
-               value, column_name, ?, row_no
+               value, column_name, ?, row_no, 'import'
         FROM {p}_problems ORDER BY row_no, pos""", [st.name])
     for w in st.warnings:
-        con.execute(f"INSERT INTO quality_issues SELECT {new_ids}, NULL, NULL, 'table_warning', 'info', ?, '', '', ?, ?",
-                    [w.message, st.name, w.row])
+        con.execute(f"INSERT INTO quality_issues ({cols}, category) SELECT {new_ids}, NULL, NULL, 'table_warning', "
+                    f"'info', ?, '', '', ?, ?, 'import'", [w.message, st.name, w.row])
 
 
 def _detail(con, st: Staged) -> None:

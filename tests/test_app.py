@@ -104,7 +104,7 @@ def test_fse_page_shows_the_flagged_project_and_search():
 def test_map_off_map_panel_and_region_pick():
     at = open_page("map")
     m = metrics(at)
-    assert m["National"] == "3 projets" and m["Non localisé"] == "4 projets" and m["Multi-régions"] == "5 projets"
+    assert m["National"] == "3 projets" and m["Non localisé"] == "3 projets" and m["Multi-régions"] == "5 projets"
     at.selectbox(key="map_pick").set_value("76").run()
     assert not at.exception
     assert at.multiselect(key="f_reg").value == ["76"]
@@ -132,7 +132,7 @@ def test_projects_detail_shows_issues_and_sources():
 def test_quality_page_severity_filter():
     at = open_page("quality")
     m = metrics(at)
-    assert m["Projets placés sur la carte"] == "97 %"
+    assert m["Projets placés sur la carte"] == "98 %"
     at.multiselect(key="qu_sev").set_value(["error"]).run()
     table = at.dataframe[-1].value
     assert len(table) == 1 and "62 414" in table.iloc[0]["Message"]
@@ -178,3 +178,40 @@ def test_import_page_without_token_stays_closed(monkeypatch):
     at.switch_page("views/8_import.py")
     at.run()
     assert any("aucun jeton n'est configuré" in w.value for w in at.warning)
+
+
+def test_quality_page_lists_the_documents_read_and_no_banner_on_the_bundled_data():
+    at = open_page("quality")
+    docs = at.dataframe[0].value
+    assert list(docs["Fichier"]) == sorted(docs["Fichier"])
+    assert len(docs) == 5 and set(docs["État"]) == {"lu"}
+    ptce = docs.set_index("Fichier").loc["001_6583b7b1693e3b80.txt"]
+    assert ptce["Annoncés / lus"] == "eligible: 85 / 85 ; laureates: 14 / 14"
+    assert ptce["Erreurs de lecture"] == 0
+    assert not at.error  # no banner: every record the documents announce was read
+
+
+def test_banner_and_skipped_documents_while_something_could_not_be_read(tmp_path, raw_copy, monkeypatch):
+    """A document skipped and a document short of its announced records: the Overview and Data quality pages say
+    so in a banner, and the documents table names the skipped file and its reason."""
+    from etl.pipeline import build
+
+    (raw_copy / "zz_notes.txt").write_text("Compte rendu : les PTCE du département.\n", encoding="utf-8")
+    ptce = (raw_copy / "001_6583b7b1693e3b80.txt").read_text(encoding="utf-8")
+    (raw_copy / "001_6583b7b1693e3b80.txt").write_text(ptce.split("CONTACT PRESSE")[0][:-20000], encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    build(raw_copy, db)
+    monkeypatch.setenv("ESS_WAREHOUSE", str(db))
+    for name in ("overview", "quality"):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        if name != "overview":
+            at.switch_page(PAGES[name])
+            at.run()
+        assert not at.exception
+        banner = [e.value for e in at.error]
+        assert len(banner) == 1 and banner[0].startswith("Données incomplètes : 2 erreur(s) de lecture"), banner
+    docs = at.dataframe[0].value.set_index("Fichier")
+    assert docs.loc["zz_notes.txt", "État"] == "ignoré"
+    assert "ptce_call" in docs.loc["zz_notes.txt", "Raison"]
+    assert docs.loc["001_6583b7b1693e3b80.txt", "Erreurs de lecture"] == 1

@@ -21,6 +21,9 @@ from etl.clean import parse_amount, parse_date, parse_period, parse_rate
     ("une enveloppe globale de 2.75 millions d'euros", Decimal("2750000")),
     ("à hauteur de 2,58 millions d'€", Decimal("2580000")),
     ("79 905 € (50%)", Decimal("79905")),
+    ("1,234,567.89 €", Decimal("1234567.89")),  # English separators: the last mark is the decimal one
+    ("1.234.567,89 €", Decimal("1234567.89")),
+    ("1234567.89 €", Decimal("1234567.89")),
     ("12 OOO €", None),
     ("", None),
     ("aucun montant", None),
@@ -44,7 +47,10 @@ def test_parse_rate(text, expected):
     ("01/01/2021 – 31/12/2021", (date(2021, 1, 1), date(2021, 12, 31))),
     ("01/01/2020 - 31/12/2021 |", (date(2020, 1, 1), date(2021, 12, 31))),
     ("du 1er juillet 2020 au 31 décembre 2021", (date(2020, 7, 1), date(2021, 12, 31))),
-    ("2020-2021", (None, None)),
+    ("2020-2021", (date(2020, 1, 1), date(2021, 12, 31))),  # two years printed alone: the years whole
+    ("juillet 2020 – décembre 2021", (date(2020, 7, 1), date(2021, 12, 31))),  # a month alone: to its last day
+    ("01/2021 - 06/2022", (date(2021, 1, 1), date(2022, 6, 30))),
+    ("2021-01-01 au 2022-06-30", (date(2021, 1, 1), date(2022, 6, 30))),
     ("31/02/2020 - 31/12/2021", (None, date(2021, 12, 31))),
 ])
 def test_parse_period(text, expected):
@@ -57,7 +63,7 @@ def test_parse_date_two_digit_year():
 
 @pytest.mark.parametrize("text, found", [
     ("Un tiers-lieu en Provence-Alpes-Côte d'Azur, près de la Communauté d'agglomération du Pays Basque",
-     [("provence alpes cote d azur", "region", ("93",), ()), ("communaute d agglomeration du pays basque", "epci", ("75",), ("64",))]),
+     [("provence alpes cote d azur", "region", ("93",), ()), ("communaute d agglomeration du pays basque", "epci_named", ("75",), ("64",))]),
     ("Atelier à Clermont-Ferrand (63) et en Haute-Loire",
      [("clermont ferrand", "commune", ("84",), ("63",)), ("haute loire", "department", ("84",), ("43",)),
       ("(63)", "dep_code", ("84",), ("63",))]),

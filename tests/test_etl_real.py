@@ -144,10 +144,16 @@ def test_programme_funnels(con):
 
 def test_cli_builds_and_prints_summary(tmp_path):
     db = tmp_path / "w.duckdb"
-    out = subprocess.run([sys.executable, "-m", "etl", "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert "Projects: 159; placed on the map: 155/159 (97 %); themed: 159/159 (100 %)" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "--strict"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr  # --strict passes on the bundled documents: nothing lost
+    assert "Projects: 159; placed on the map: 156/159 (98 %); themed: 159/159 (100 %)" in out.stdout
+    assert "ptce_call        99 records  (eligible: announced 85, found 85; laureates: announced 14, found 14)" \
+        in out.stdout
+    assert "(sheets: announced 13, found 13)" in out.stdout
+    assert "(examples: announced 12, found 12; experimentations: announced 9, found 9)" in out.stdout
     assert "fse_exceeds_budget" in out.stdout
+    assert "ERRORS" not in out.stdout
     assert duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM projects").fetchone() == (159,)
 
 
@@ -157,14 +163,44 @@ def test_failed_build_leaves_previous_warehouse(tmp_path, raw_copy):
                         capture_output=True, text=True)
     assert ok.returncode == 0
     before = db.read_bytes()
-    (raw_copy / "zz_broken.txt").write_bytes("Projet cofinancé par le FSE, été".encode("latin-1"))
+    (raw_copy / "zz_table.csv").write_text("appel;titre;budget_total\nAAP 2026;Un projet;12 OOO €\n", encoding="utf-8")
     bad = subprocess.run([sys.executable, "-m", "etl", "--input", str(raw_copy), "--db", str(db)], cwd=ROOT,
                          capture_output=True, text=True)
     assert bad.returncode == 2
-    assert "zz_broken.txt, line 1: not UTF-8 text (byte 15)" in bad.stderr
+    assert "zz_table.csv: 1 row(s) rejected" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert db.read_bytes() == before
     assert not list(tmp_path.glob(".w.duckdb.*"))
+
+
+def test_unreadable_and_unrecognised_documents_are_errors_that_strict_refuses(tmp_path, raw_copy):
+    """A binary file among the documents, or a document that names a family without its structure, is skipped and
+    reported: the build goes on (nothing already read is lost), prints it in its ERRORS block, and --strict exits 1.
+    A Windows-1252 document is read, and its encoding said."""
+    (raw_copy / "zz_binary.txt").write_bytes(bytes(range(256)) * 40)
+    (raw_copy / "zz_ptce.txt").write_text("Notes sur les PTCE du département.\n", encoding="utf-8")
+    sheet = (ROOT / "tests/documents/fse_sheets/fse_2022_pdf_artefacts.txt").read_text(encoding="utf-8")
+    (raw_copy / "zz_cp1252.txt").write_bytes(sheet.replace("202204", "209904").replace("►", "-").encode("cp1252"))
+    db = tmp_path / "w.duckdb"
+    out = subprocess.run([sys.executable, "-m", "etl", "--input", str(raw_copy), "--db", str(db), "--strict"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    assert "zz_binary.txt                    skipped: not a text document" in out.stdout
+    assert "zz_ptce.txt                      skipped: names ptce_call's subject but has none of its structure" \
+        in out.stdout
+    assert "ERRORS: 2 record(s) or document(s)" in out.stdout
+    assert "[unreadable_document] zz_binary.txt" in out.stdout
+    assert "--strict: 2 extraction or import error(s); exit 1" in out.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM projects").fetchone() == (159 + 3,)
+    assert con.execute("SELECT source_file, status, encoding FROM source_documents WHERE source_file LIKE 'zz%' "
+                       "ORDER BY 1").fetchall() == [("zz_binary.txt", "skipped", None),
+                                                   ("zz_cp1252.txt", "loaded", "cp1252"),
+                                                   ("zz_ptce.txt", "skipped", "utf-8")]
+    plain = subprocess.run([sys.executable, "-m", "etl", "--input", str(raw_copy), "--db", str(db)], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert plain.returncode == 0  # without --strict the build succeeds, and says what it could not read
+    assert "ERRORS: 2" in plain.stdout
 
 
 def test_missing_input_folder_is_a_clear_error(tmp_path):
@@ -180,6 +216,7 @@ def test_unknown_documents_are_skipped_and_reported(tmp_path):
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2
     assert "no document of a known family and no table; nothing to load" in out.stderr
+    assert "notes.txt: not a known document family" in out.stderr
 
 
 def test_pk_is_the_rank_by_budget(con):

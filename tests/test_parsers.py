@@ -110,14 +110,15 @@ def test_fse_variant_other_year_values_and_layout():
     assert first.fse_rate_stated == Decimal("0.45")
     assert first.cofinancers == ["Département de la Creuse", "Banque des Territoires"]
     assert first.partners == ["la Mairie de Guéret", "Tiers Lab", "la SCIC Bois Local"]
-    assert first.lead_org == "Fablab des Monts"
+    assert first.lead_org == "Association Fablab des Monts"  # the bold name with its legal form
     assert first.n_actions == 2
     assert first.website == "https://fablab.example.org/"
     assert first.sources["total_budget"].raw == "1 234 567,00 €"
     # the malformed sheet: unparseable budget, no crash
     assert second.fse_code == "202399002"
     assert second.total_budget_eur is None
-    assert [i.rule for i in second.issues] == ["unparseable_amount"]
+    assert [(i.rule, i.field) for i in second.issues] == [("unparseable_amount", "total_budget_eur"),
+                                                          ("missing_field", "lead_org")]
 
 
 def test_fse_malformed_sheet_becomes_quality_issues(tmp_path):
@@ -226,20 +227,24 @@ def test_ptce_variant_laureate_blocks():
     lau = [p for p in doc.projects if p.status == "laureate"]
     assert [p.title for p in lau] == ["LA CYCLERIE DU FAUBOURG", "SOLEIL DU LOT"]
     a, b = lau
-    assert a.tags == ["VÉLO RÉEMPLOI"]
+    assert a.tags == ["VÉLO", "RÉEMPLOI"]  # one tag per line: 'RÉEMPLOI' names a theme of its own
     assert a.location_raw == "Paris 11e"
     assert (a.grant_amount_eur, a.grant_kind, a.total_budget_eur) == (Decimal("150000.00"), "requested", Decimal("450000"))
     assert (a.postcode, a.city) == ("75011", "Paris")
     assert a.partners == ["Ville de Paris", "Régie de quartier", "Emmaüs"]
-    assert a.lead_org == "La Cyclerie"
+    assert a.lead_org == "Association La Cyclerie"
     assert b.tags == ["ÉNERGIE CITOYENNE"]
     assert (b.grant_amount_eur, b.grant_kind, b.total_budget_eur) == (Decimal("149000"), "granted", Decimal("900000"))
     assert b.postcode == "46100"
     eligible = [p for p in doc.projects if p.status == "eligible"]
     assert [p.title for p in eligible] == ["MAISON DES COOPÉRATIONS"]
     assert eligible[0].tags == ["ÉCONOMIE SOCIALE"]
-    # announced 3 eligible, 1 found: a visible count mismatch
-    assert [i.rule for _, i in doc.issues] == ["count_mismatch"]
+    # announced 3 eligible, 1 found: an extraction error, "announced 3, found 1"
+    from etl.parsers import extraction
+
+    assert [(c.what, c.announced, c.found) for c in doc.counts] == [("laureates", 2, 2), ("eligible", 3, 1)]
+    extraction.check(doc)
+    assert [(i.rule, i.severity, i.category) for _, i in doc.issues] == [("records_missing", "error", "extraction")]
 
 
 def test_ptce_variant_envelope_gap_is_flagged(tmp_path):

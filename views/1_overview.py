@@ -10,6 +10,7 @@ from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
 def page():
     lg, f = ui.lang(), ui.filters()
     ui.header("ov_title")
+    ui.extraction_banner()
     k = Q.kpis(f)
     cols = st.columns(4) + st.columns(4)
     cols[0].metric(t("kpi_projects", lg), fmt_int(k["projects"], lg))

@@ -1,5 +1,6 @@
 """Data quality: what the sources get wrong or leave out, for the filtered records, and how complete they are."""
 
+import pandas as pd
 import streamlit as st
 
 from analytics import charts, ui
@@ -10,6 +11,7 @@ from analytics.i18n import fmt_pct, t
 def page():
     lg, f = ui.lang(), ui.filters()
     ui.header("qu_title")
+    ui.extraction_banner()
     cov = Q.coverage(f)
     st.subheader(t("qu_coverage", lg))
     c = st.columns(3)
@@ -19,6 +21,13 @@ def page():
         col.metric(f"{t('projects_n', lg).capitalize()} {t(label, lg)}", fmt_pct(share, lg, 0),
                    help=f"{cov[key]} / {cov['n']}")
         col.progress(share)
+    docs = Q.documents()
+    st.subheader(t("qu_documents", lg), help=t("qu_documents_help", lg))
+    shown = docs.assign(status=docs["status"].map({"loaded": t("doc_loaded", lg), "skipped": t("doc_skipped", lg)}))
+    st.dataframe(shown.rename(columns={
+        "source_file": t("doc_file", lg), "title": t("doc_title", lg), "family": t("doc_family", lg),
+        "status": t("doc_status", lg), "n_records": t("doc_records", lg), "announced_found": t("doc_announced", lg),
+        "n_errors": t("doc_errors", lg), "skip_reason": t("doc_reason", lg)}), hide_index=True, width="stretch")
     by_rule = Q.issues_by_rule(f)
     if by_rule.empty:
         st.success(t("qu_none", lg))
@@ -40,7 +49,7 @@ def page():
                          severity=issues["severity"].map({s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")}),
                          record=issues["record"].fillna(t("qu_programme_level", lg)),
                          source=issues["source_file"].fillna("") + issues["source_line"].map(
-                             lambda v: f" : {int(v)}" if v == v and v is not None else ""))
+                             lambda v: f" : {int(v)}" if pd.notna(v) else ""))
     st.dataframe(show[["severity", "rule", "record", "message", "values", "source"]].rename(columns={
         "severity": t("qu_severity", lg), "rule": t("qu_rule", lg), "record": t("qu_record", lg),
         "message": t("qu_message", lg), "values": t("qu_values", lg), "source": t("qu_source", lg)}),

@@ -1,8 +1,10 @@
 """RTES sheets of local-authority initiatives.
 
-Each sheet has a "# Title" (sometimes lost in the export: the numbered table of
-contents then gives it), and "## Pourquoi ce projet ?", "## Et concrètement ?",
-"## Le projet ... en N chiffres", "## Les parties prenantes du projet" sections.
+A collection opens with its title and a numbered table of contents (one line per sheet: the count it announces);
+each sheet is a title ('# Title'; sometimes lost in the export: the table of contents then gives it) and sections
+in any order ('## Pourquoi ce projet ?', '## Et concrètement ?', '## Le projet … en N chiffres', '## Les parties
+prenantes du projet', '## Ce qu'en dit …'). Section headings are the family's vocabulary,
+data/reference/documents/rtes_sheets.csv; the authority and its level come from etl.parsers.authorities.
 """
 
 from __future__ import annotations
@@ -10,146 +12,187 @@ from __future__ import annotations
 import re
 
 from etl.clean import find_amounts, fold, key_slug, slug
-from etl.models import Issue, LocationHint, ParsedDocument, Programme, Project, Source
-from etl.parsers.common import Line, numbered, split_list, strip_md
+from etl.models import Count, Issue, LocationHint, ParsedDocument, Programme, Project, Source
+from etl.parsers.authorities import find_authority
+from etl.parsers.common import Line, nonblank, prepared, split_list, strip_md
+from etl.parsers.vocabulary import Vocabulary, strip_bullet, vocabulary
 
 FAMILY = "rtes_sheets"
-_WHY_RE = re.compile(r"^\s*##\s*pourquoi ce projet", re.IGNORECASE)
-_TOC_RE = re.compile(r"^\s*(\d{1,2})\.\s+(.+\S)\s*$")
-# Level of a local authority from how it is named (first match wins).
-_LEVELS = [
-    ("region", r"\bR[ée]gion\b"),
-    ("departement", r"\bD[ée]partement\b|\bConseil d[ée]partemental\b"),
-    ("metropole", r"\bM[ée]tropole\b"),
-    ("epci", r"\bCommunaut[ée] (?:d['’]agglom[ée]ration|de communes|urbaine)\b|\bagglom[ée]ration\b"),
-    ("pays", r"\bPays\b|\bP\.?E\.?T\.?R\b"),
-    ("commune", r"\bVille\b|\bCommune\b|\bMairie\b"),
-]
-_CONSEIL_RE = re.compile(r"conseil d[ée]partemental ((?:de la|du|des|de|d['’]|de l['’]) ?[A-ZÉÎ][\w'’\-]+)",
-                         re.IGNORECASE)
-_AUTHORITY_RE = re.compile(
-    r"((?:la |le |l['’])?(?:R[ée]gion|D[ée]partement|M[ée]tropole|[Vv]ille|Communaut[ée] d['’]agglom[ée]ration|Pays)"
-    r"(?: (?:de la|du|des|de|d['’]|de l['’]))? ?[A-ZÉÎ][\w'’\-]+(?:[ -](?:de |du |d['’])?[A-ZÉ][\w'’\-]+)*)")
+_TOC_RE = re.compile(r"^\s*(\d{1,2})\s*[.)-]\s+(.+?\S)(?:\s*\.{2,}\s*|\s+|\t+)?(?:\d{1,3})?\s*$")
 
 
-def detect(text: str) -> bool:
-    return len(_WHY_RE.findall(text)) >= 1 or len(re.findall(r"^\s*##\s*pourquoi ce projet", text, re.I | re.M)) >= 1
+def _vocab() -> Vocabulary:
+    return vocabulary(FAMILY)
 
 
-def authority_level(text: str) -> str | None:
-    for level, rx in _LEVELS:
-        if re.search(rx, text):
-            return level
-    return None
+def _section(v: Vocabulary, t: str):
+    s = t.strip()
+    if s.startswith("###"):
+        return None  # a sub-heading inside a section ('### Enjeux :')
+    if not s or len(s) > 220 or s.endswith((".", ";")) and not s.startswith("#"):
+        return None
+    if not (s.startswith("#") or s.startswith("**") or len(s) < 70):
+        return None
+    return v.whole(s.strip("*").strip(), ("section",))
 
 
-def _sections(block: list[Line]) -> dict[str, list[Line]]:
-    out: dict[str, list[Line]] = {}
-    cur = None
-    for n, t in block:
-        if t.lstrip().startswith("## ") or t.lstrip().startswith("### "):
-            cur = fold(t.lstrip("# "))
-            out.setdefault(cur, [])
+def _protected(text: str) -> bool:
+    return _section(_vocab(), text) is not None
+
+
+def _title_line(t: str) -> bool:
+    s = t.strip()
+    return s.startswith("# ") or (s.startswith("#") and not s.startswith("##") and len(s) > 2)
+
+
+def detect(text: str) -> int:
+    v = _vocab()
+    lines = [t for t in text.replace("\r", "\n").split("\n") if t.strip()]
+    found = [(h.field, t.lstrip().startswith("##")) for t in lines[:20000] if (h := _section(v, t))]
+    kinds = {f for f, _ in found} & {"why", "how", "figures", "stakeholders", "results", "plus"}
+    if len(kinds) < 2:
+        # one section kind: a sheet of its own ('## Pourquoi ce projet ?' under a '# Title') still is one
+        titled = any(_title_line(t) for t in lines[:200])
+        return 10 if kinds and titled and all(marked for _, marked in found) else 0
+    named = v.contains(text[:20000], "detect")
+    marked = sum(1 for _, m in found if m)  # '## Pourquoi ce projet ?': the export's heading marks
+    return 10 * min(named, 2) + 5 * min(len(found), 10) + 5 * len(kinds) + 2 * min(marked, 10)
+
+
+def _toc(lines: list[Line], stop: int) -> list[tuple[int, str, int]]:
+    out = []
+    for n, t in lines[:stop]:
+        m = _TOC_RE.match(strip_md(t.lstrip("#").strip()))
+        if m and len(m.group(2)) > 8:
+            out.append((int(m.group(1)), strip_md(m.group(2)).strip(" ."), n))
+    # a table of contents counts 1, 2, 3…: keep the longest such run
+    best: list = []
+    for i in range(len(out)):
+        run = [out[i]]
+        for x in out[i + 1:]:
+            if x[0] == run[-1][0] + 1:
+                run.append(x)
+        if len(run) > len(best):
+            best = run
+    return best if len(best) >= 2 else []
+
+
+def _sheets(v: Vocabulary, lines: list[Line], toc_end: int = 0) -> tuple[list[dict], int]:
+    """The sheets: {'title': index or None, 'sections': [(index, field)]}; and the first section's index. A title
+    above the table of contents (whose last line is ``toc_end``) is the collection's, not a sheet's."""
+    events = []
+    for i, (n, t) in enumerate(lines):
+        h = _section(v, t)
+        if h:
+            events.append(("section", i, h.field))
+        elif _title_line(t) and len(strip_md(t.lstrip("#"))) > 3 and n > toc_end:
+            events.append(("title", i, None))
+    first_section = next((i for kind, i, _ in events if kind == "section"), len(lines))
+    sheets: list[dict] = []
+    pending_title = None
+    for kind, i, field in events:
+        if kind == "title":
+            pending_title = i
             continue
-        if cur is not None and t.strip():
-            out[cur].append((n, t.strip()))
+        cur = sheets[-1] if sheets else None
+        new = cur is None or pending_title is not None or field in {f for _, f in cur["sections"]}
+        if new:
+            sheets.append({"title": pending_title, "sections": []})
+            pending_title = None
+        sheets[-1]["sections"].append((i, field))
+    return sheets, first_section
+
+
+def _figures(lines: list[Line]) -> list[tuple[int, str]]:
+    """Key figures: one per line (a line broken inside a figure joins the next)."""
+    out: list[tuple[int, str]] = []
+    for n, t in lines:
+        s = strip_md(t).lstrip("-+•▶► ").strip()
+        if not s:
+            continue
+        if out and not re.search(r"\d", s) and not t.lstrip().startswith(("-", "+", "•", "*")) \
+                and not re.search(r"\d", out[-1][1][-3:]) and len(out[-1][1]) < 40:
+            out[-1] = (out[-1][0], out[-1][1] + " " + s)
+        else:
+            out.append((n, s))
     return out
 
 
-def find_authority(title: str, body: str, place_level=None) -> str | None:
-    """The local authority an initiative belongs to, as named in its title or, failing that, its text."""
-    m = _AUTHORITY_RE.search(title)
-    if m:
-        return m.group(1)
-    head = title.split(":")[0].strip() if ":" in title else None
-    if head and len(head.split()) <= 3 and (authority_level(head) or (place_level and place_level(head))):
-        return head
-    m = _CONSEIL_RE.search(body)
-    if m:
-        return "Département " + m.group(1)
-    found = [x.group(1) for x in _AUTHORITY_RE.finditer(body)]
-    # A 'pays' is named in passing more often than it leads: prefer any other authority.
-    for name in found:
-        if authority_level(name) != "pays":
-            return name
-    return found[0] if found else head
+def _partners(lines: list[Line]) -> list[str]:
+    bullets = [t for _, t in lines if t.lstrip().startswith(("-", "•", "*", "▶", "►"))]
+    if len(bullets) >= 2:
+        items = [strip_md(strip_bullet(t)) for t in bullets]
+    else:
+        items = split_list(" ".join(t.lstrip("- ") for _, t in lines))
+    return [p.strip(" .;") for p in items if 1 < len(p) < 100]
 
 
-def parse(text: str, source_file: str, place_level=None) -> ParsedDocument:
+def parse(text: str, source_file: str, gz=None) -> ParsedDocument:
+    v = _vocab()
     doc = ParsedDocument(FAMILY, source_file)
-    lines = numbered(text)
+    lines = prepared(text, _protected)
     first = next(((n, strip_md(t.lstrip("# "))) for n, t in lines if t.strip()), (1, "Fiches"))
+    doc.title = first[1]
     prog = Programme(key=f"rtes-{slug(first[1], 30)}", name=f"RTES – {first[1][:1] + first[1][1:].lower()}",
                      funder="RTES (Réseau des collectivités territoriales pour une économie solidaire)",
                      kind="collection", line_start=first[0], line_end=lines[-1][0] if lines else 1)
     doc.programmes.append(prog)
-    why = [i for i, (_, t) in enumerate(lines) if _WHY_RE.match(t)]
-    toc = [(int(m.group(1)), m.group(2), n) for n, t in lines[: (why[0] if why else 0)]
-           if (m := _TOC_RE.match(t))]
-    prev_end = 0
-    starts = []
-    for k, w in enumerate(why):
-        title_idx = None
-        for j in range(w - 1, prev_end - 1, -1):
-            t = lines[j][1]
-            if t.startswith("# ") and not t.startswith("##"):
-                title_idx = j
-                break
-        starts.append(title_idx)
-        prev_end = w + 1
-    for k, w in enumerate(why):
-        start = starts[k] if starts[k] is not None else w
-        nxt = [s if s is not None else why[k + 1] for s in starts[k + 1:k + 2]]
-        end = nxt[0] if nxt else len(lines)
-        block = lines[start:end]
+    toc_all = _toc(lines, len(lines))
+    sheets, first_section = _sheets(v, lines, toc_end=max((x[2] for x in toc_all), default=0))
+    # the table of contents: before the first section
+    toc = _toc(lines, first_section)
+    toc_titles = {fold(t): (t, n) for _, t, n in toc}
+    for k, sheet in enumerate(sheets):
+        sec = sheet["sections"]
+        start = sheet["title"] if sheet["title"] is not None else sec[0][0]
+        end = (sheets[k + 1]["title"] if sheets[k + 1]["title"] is not None else sheets[k + 1]["sections"][0][0]) \
+            if k + 1 < len(sheets) else len(lines)
         issues = []
-        if starts[k] is not None:
-            title, tn = strip_md(lines[starts[k]][1].lstrip("# ")), lines[starts[k]][0]
-            title_src = lines[starts[k]][1]
+        if sheet["title"] is not None:
+            tn, raw = lines[sheet["title"]]
+            title = strip_md(raw.lstrip("# "))
         elif k < len(toc):
-            title, title_src, tn = toc[k][1], toc[k][1], toc[k][2]
+            title, raw, tn = toc[k][1], toc[k][1], toc[k][2]
             issues.append(Issue("title_from_toc", "info",
                                 "sheet has no title heading; title taken from the table of contents", title, "title"))
         else:
-            title, title_src, tn = f"Fiche {k + 1}", "", lines[w][0]
-            issues.append(Issue("missing_title", "warning", "sheet has no title", "", "title"))
-        secs = _sections(block)
+            title, raw, tn = f"Fiche {k + 1}", "", lines[sec[0][0]][0]
+            issues.append(Issue("missing_title", "warning", "sheet has no title", "", "title", "extraction"))
+        if fold(title) not in toc_titles and toc and sheet["title"] is not None:
+            # a title cut by the export ('# Département du Pas-de-Calais :'): the table of contents has it whole
+            longer = next((t for t, _ in toc_titles.values() if fold(t).startswith(fold(title)) and fold(title)), None)
+            title = longer or title
         proj = Project(key="", programme_key=prog.key, title=title, status="initiative",
-                       line_start=lines[start][0], line_end=block[-1][0])
+                       line_start=lines[start][0], line_end=lines[end - 1][0])
         proj.issues.extend(issues)
-        proj.sources["title"] = Source(title_src, tn)
-        why_lines = secs.get("pourquoi ce projet", [])
-        proj.objective = strip_md(" ".join(t.lstrip("-▶ ") for _, t in why_lines)) or None
-        conc = next((v for kk, v in secs.items() if kk.startswith("et concretement")), [])
-        proj.description = strip_md(" ".join(t for _, t in conc)) or None
-        figures = next((v for kk, v in secs.items() if "chiffres" in kk), [])
-        for n, t in figures:
-            s = strip_md(t).lstrip("-+ ").strip()
-            amounts = find_amounts(t)
+        proj.sources["title"] = Source(raw.strip(), tn)
+        content: dict[str, list[Line]] = {}
+        for j, (i, field) in enumerate(sec):
+            stop = sec[j + 1][0] if j + 1 < len(sec) else end
+            content.setdefault(field, [(n, t.strip()) for n, t in lines[i + 1:stop] if t.strip()])
+        proj.objective = strip_md(" ".join(strip_bullet(t) for _, t in content.get("why", []))) or None
+        proj.description = strip_md(" ".join(t for _, t in content.get("how", []))) or None
+        for n, s in _figures(content.get("figures", [])):
+            amounts = find_amounts(s)
             proj.key_figures.append((s, amounts[0][1] if amounts else None))
-            proj.sources[f"key_figure_{len(proj.key_figures)}"] = Source(t, n)
-        stake = next((v for kk, v in secs.items() if kk.startswith("les parties prenantes")), [])
+            proj.sources[f"key_figure_{len(proj.key_figures)}"] = Source(s, n)
+        stake = content.get("stakeholders", [])
         if stake:
-            txt = " ".join(t.lstrip("- ") for _, t in stake)
-            proj.partners = [p for p in split_list(txt) if len(p) < 100]
-            proj.sources["partners"] = Source(txt, stake[0][0])
-        authority = find_authority(title, " ".join(t for _, t in block), place_level)
-        body = " ".join(t for _, t in block)
+            proj.partners = _partners(stake)
+            proj.sources["partners"] = Source(" ".join(t for _, t in stake), stake[0][0])
+        body = " ".join(t for _, t in nonblank(lines[start:end]))
+        authority = find_authority(title, body, gz)
         if authority:
-            authority = re.sub(r"^(la |le |l['’])", "", authority.strip()).strip()
-            authority = authority[0].upper() + authority[1:]
-            proj.lead_org = authority
-            proj.lead_org_level = authority_level(authority) or (place_level(authority) if place_level else None)
-            proj.location_raw = authority
-            proj.location_hints.append(LocationHint(authority, "territory", tn))
-            proj.sources["lead_org"] = Source(authority, tn)
+            proj.lead_org = authority.name
+            proj.lead_org_level = authority.level
+            proj.location_raw = authority.name
+            proj.location_hints.append(LocationHint(authority.name, "territory", tn))
+            proj.sources["lead_org"] = Source(authority.evidence, tn)
         else:
             proj.issues.append(Issue("missing_authority", "warning", "no local authority named", "", "lead_org"))
         proj.location_hints.append(LocationHint(title + " " + body[:3000], "free_text", tn))
         proj.key = f"{prog.key}-{key_slug(title)}"
         doc.projects.append(proj)
-    if toc and len(toc) != len(why):
-        doc.issues.append((None, Issue("count_mismatch", "warning",
-                                       f"table of contents lists {len(toc)} sheets, {len(why)} found",
-                                       f"{len(toc)} vs {len(why)}", "")))
+    if toc:
+        doc.counts.append(Count("sheets", len(toc), len(doc.projects), toc[0][2], f"{len(toc)} entries"))
     return doc
