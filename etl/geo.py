@@ -43,6 +43,8 @@ _WEIGHTS = {"department": 3, "epci": 3, "alias": 2, "region": 2, "commune_large"
 # passing; matched on its words when the text spells it a little differently ('Auberive Vingeanne Montsaigeonnais')
 _EPCI_KIND_RE = re.compile(r"\b(communaute de communes|communaute d agglomeration|communaute urbaine|metropole)"
                            r"(?: (?:du|de la|de l|des|de|d))? ((?:\w+ ?){1,7})")
+_CUES = {"sise a", "situee a", "situe a", "basee a", "base a", "implantee a", "implante a", "installee a",
+         "commune de", "commune d", "village de", "village d", "ville de", "ville d", "mairie de", "mairie d"}
 _SMALL_WORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "sur", "a", "au", "aux"}
 def _stopwords() -> set[str]:
     """Commune names that are also ordinary words ('avenir', 'union', 'orange'…): never read as places in free
@@ -191,8 +193,10 @@ class Gazetteer:
                 place = self.lookup(phrase, folded=True)
                 if place is None:
                     continue
-                if place.kind == "commune" and (phrase in self.stopwords or place.population < (2000 if n > 1 else 5000)):
-                    continue
+                cued = i >= 1 and (tokens[i - 1] in ("a", "au") or " ".join(tokens[max(0, i - 2):i]) in _CUES)
+                small = place.population < (2000 if n > 1 else 5000) and not (cued and place.population >= 100)
+                if place.kind == "commune" and (phrase in self.stopwords or small):
+                    continue  # a small commune counts only after 'à', 'sise à', 'commune de'…
                 if place.kind in ("department", "region") and i > 0 and tokens[i - 1] in ("sur", "sous"):
                     continue  # the end of a commune's name ('Aixe-sur-Vienne'), a river's: not the department
                 hit = (phrase, place, n)
@@ -274,7 +278,7 @@ def complete(gz: Gazetteer, p: Placement) -> Placement:
 
 
 def _split_parts(text: str) -> list[str]:
-    parts = re.split(r",|;|/|\s+et\s+|\s+&\s+|\s*:\s*", text)
+    parts = re.split(r",|;|/|\s+et\s+|\s+&\s+|\s*:\s*", text, flags=re.IGNORECASE)
     return [p.strip(" .()") for p in parts if p.strip(" .()")]
 
 
@@ -344,8 +348,10 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
     # the department with the highest score; departments tied at the top count when one place spreads over them,
     # else the first one the text names wins (a partner's town named after the project's own place does not)
     tied = [d for d, s in deps.items() if s == max(deps.values())] if deps else []
-    first = min((dep_first[d] for d in tied), default=None)
-    deps = sorted(d for d in tied if dep_first[d] == first)
+    if method == "text":  # in free text, the first place named wins a tie; a location lists what it means
+        first = min((dep_first[d] for d in tied), default=None)
+        tied = [d for d in tied if dep_first[d] == first]
+    deps = sorted(tied)
     issues = [Issue("outside_regions", "warning",
                     f"the text names {pl.label.split(' (')[0]}, which lies outside the 18 regions; placed by the other "
                     "places it names", pl.label, "location")
@@ -374,7 +380,7 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
             names = ", ".join(gz.communes[c]["name"] for c in chosen[:3])
             p = Placement("local" if len(regs) == 1 else "multi-region", regs, deps, "postcode",
                           f"postcode {pc} = {names}")
-        elif h.kind in ("location", "territory", "fallback"):
+        elif h.kind in ("location", "territory", "fallback", "heading"):
             if h.kind == "fallback" and result is not None:
                 continue  # only used when nothing better placed the record; never a source of conflicts
             p = resolve_text(gz, h.text)
@@ -403,8 +409,8 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
             issues.append(Issue("location_conflict", "warning",
                                 f"'{h.text[:60]}' points to another region than the {result.method}",
                                 f"{result.evidence} vs {p.evidence}", "location"))
-    if result.scope == "local" and result.regions and not result.departments:
-        # a region alone (a list's regional heading) refined by a later hint that places it in that region
+    if result.scope == "local" and result.regions and not result.departments and hints and hints[0].kind == "heading":
+        # a list's regional heading refined by a later hint that places the record in that region
         finer = next((p for h, p in others if p.departments and p.regions and set(p.regions) <= set(result.regions)),
                      None)
         if finer:

@@ -54,7 +54,7 @@ class LocationHint:
     """A piece of text that says where a record is, and how much to trust it."""
 
     text: str
-    kind: str  # address | territory | location | free_text
+    kind: str  # address | territory | location | heading (a list's regional heading) | free_text | programme
     line: int | None = None
 
 

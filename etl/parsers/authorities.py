@@ -25,6 +25,7 @@ _CONNECT = r"(?:de la |de l'|du |des |de |d'|d’)"
 _NAME = (r"(?:[A-ZÉÈÊÎÔÂÛÇ0-9][\w'’\-.]*)(?:[ \-](?:(?:de la|de l'|de|du|des|d'|d’|la|le|les|l'|l’|et|en|sur|sous|aux|à)"
          r"[ \-]?)?[A-ZÉÈÊÎÔÂÛÇ][\w'’\-]*)*")
 
+_NOT_NAMES = {"la", "le", "les", "l", "une", "un", "cette", "ce", "notre", "votre", "leur", "son", "sa", "chaque"}
 _SHORT_NAME = r"[A-ZÉÈÊÎÔÂÛÇ][\w'’\-]*(?:\s[A-ZÉÈÊÎÔÂÛÇ][\w'’\-]*){0,2}"
 
 
@@ -110,6 +111,8 @@ def _mentions(text: str, gz=None) -> list[Authority]:
                 if not name or name.isdigit():
                     continue
                 if kind.position == "suffix":  # as printed: 'Brest métropole', 'Toulouse Métropole'
+                    if fold(name) in _NOT_NAMES:
+                        continue  # 'La Communauté …': an article, not a name before its kind
                     a = Authority(f"{name} {raw_kind}", kind.level, text[m.start():m.end()])
                 else:
                     conn = (m.group("conn") or "").replace("’", "'")
@@ -147,12 +150,30 @@ def _checked(a: Authority, name: str, gz) -> Authority:
 
 
 def _from_place(name: str, gz) -> Authority | None:
-    """A bare place name standing for its authority: 'Villeurbanne' -> 'Ville de Villeurbanne'."""
+    """A bare place name standing for its authority: 'Villeurbanne' -> 'Ville de Villeurbanne'; 'Saint-Denis (La
+    Réunion)': the commune of that name in the place between brackets."""
     if gz is None:
         return None
-    pl = gz.lookup(name)
+    evidence = name
+    qualifier = re.search(r"\s*\(([^()]+)\)\s*$", name)
+    if qualifier:
+        name = name[:qualifier.start()].strip()
+        where = gz.lookup(qualifier.group(1))
+        communes = [p for p in gz.names.get(fold(name), []) if p.kind == "commune"
+                    and where is not None and (set(p.departments) & set(where.departments)
+                                               or set(p.regions) & set(where.regions))]
+        if len(communes) == 1:
+            return Authority(f"Ville {_article(name)}{name}", "commune", evidence, "place")
+    communes = [p for p in gz.names.get(fold(name), []) if p.kind == "commune"]
+    if len(communes) == 1 or (communes and communes[0].population >= 3 * max(1, sorted(
+            c.population for c in communes)[-2] if len(communes) > 1 else 0)):
+        pl = max(communes, key=lambda c: c.population)  # a bare name is the town ('Bastia', not its agglomeration)
+    else:
+        pl = gz.lookup(name)
     if pl is None:
         return None
+    if name.isupper():  # 'BASTIA' printed in capitals: the town's name as the gazetteer writes it
+        name = pl.label.split(" (")[0] if pl.kind in ("commune", "department", "region") else name.title()
     if pl.kind == "commune":
         if fold(name) == "paris":
             return Authority("Ville de Paris", "collectivite_statut_particulier", name, "place")

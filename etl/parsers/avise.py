@@ -107,7 +107,7 @@ def _sub_sections(v: Vocabulary, body: list[Line]) -> dict[str, list[Line]]:
     cur = ""
     for n, t in body:
         s = strip_md(t)
-        h = v.whole(s, ("section",)) if len(s) < 60 else None
+        h = v.whole(s, ("section",), tail=80) if len(s) < 120 else None
         if h:
             cur = h.field
             out.setdefault(cur, [])
@@ -168,7 +168,10 @@ def parse(text: str, source_file: str) -> ParsedDocument:
         s = strip_md(t)
         if n in toc_lines or len(s) > 260 or not _HEADING_RE.match(s) or s.endswith("."):
             continue
-        tagged = i + 1 < len(nb) and bool(_HASHTAGS_RE.match(nb[i + 1][1]))
+        after = [x for _, x in nb[i + 1:i + 4]]
+        # its hashtags on the next line (a running header may come between), else its territory's sub-heading
+        tagged = any(_HASHTAGS_RE.match(x) for x in after[:1]) or bool(after and v.whole(
+            strip_md(after[0]), ("section",), ("territory",), tail=80))
         if tagged or (toc and _match_toc(toc, _HEADING_RE.match(s).group(1)) and (is_caps(t) or len(s) < 200)):
             heads.append(i)
     parts = [(i, h) for i, (n, t) in enumerate(nb) if (h := _part(v, t)) is not None]
@@ -184,6 +187,10 @@ def parse(text: str, source_file: str) -> ParsedDocument:
                 end = pi
         block = nb[hi:end]
         hn, heading = block[0]
+        if hi > 0 and nb[hi - 1][0] == hn - 1 and is_caps(nb[hi - 1][1]) == is_caps(heading) \
+                and not _part(v, nb[hi - 1][1]) and not nb[hi - 1][1].rstrip().endswith((".", ")")):
+            heading = f"{nb[hi - 1][1].strip()} {heading.strip()}"  # a heading wrapped over two lines
+            hn = nb[hi - 1][0]
         hm = _HEADING_RE.match(strip_md(heading))
         descriptor, territory = hm.group(1).strip(" ,:"), hm.group(2).strip()
         entry = _match_toc(toc, descriptor)
@@ -191,9 +198,14 @@ def parse(text: str, source_file: str) -> ParsedDocument:
         for pi, ph in parts:
             if pi < hi:
                 part = "experimentation" if ph.field == "experimentations" else "example"
-        tag_i = next((j for j, (_, x) in enumerate(block[1:3], 1) if _HASHTAGS_RE.match(x)), None)
-        tags = _hashtags(block[tag_i][1]) if tag_i else []
-        body_lines = block[(tag_i or 0) + 1:]
+        tag_i = next((j for j, (_, x) in enumerate(block[1:4], 1) if _HASHTAGS_RE.match(x)), None)
+        tags, last_tag = [], tag_i
+        if tag_i:
+            tags = _hashtags(block[tag_i][1])
+            while last_tag + 1 < len(block) and _HASHTAGS_RE.match(block[last_tag + 1][1]):  # hashtags on two lines
+                last_tag += 1
+                tags += _hashtags(block[last_tag][1])
+        body_lines = block[(last_tag or 0) + 1:]
         subs = _sub_sections(v, body_lines)
         subs["operators"] = subs.get("operators", [])[:2]
         name = entry["name"] if entry and entry["name"] else None
@@ -202,7 +214,7 @@ def parse(text: str, source_file: str) -> ParsedDocument:
             for n, t in body_lines[1:8]:
                 s = strip_md(t)
                 if len(s) < 60 and not s.endswith((".", ":", ";")) and not s.startswith(("-", "«", "“")) \
-                        and not v.whole(s, ("section",)):
+                        and not v.whole(s, ("section",), tail=80):
                     name = s
                     break
         shown = entry["descriptor"] if entry and fold(entry["lead"]) == fold(descriptor) else descriptor

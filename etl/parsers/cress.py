@@ -44,6 +44,21 @@ def detect(text: str) -> int:
     return 8 * min(named, 2) + 3 * min(pieces, 10)
 
 
+def _chamber_region(lines: list[Line]) -> str | None:
+    """The region of the chamber that publishes the document ('La CRESS Normandie', 'CRESS Grand Est')."""
+    from etl import geo
+
+    gz = geo.gazetteer()
+    for _, t in lines[:80]:
+        m = re.search(r"\bCRESS\s+(?:de\s+|d['’]|du\s+)?([A-ZÉÎ][\w'’\-]+(?:[ -](?:de|du|la|d'|et)?\s?[A-ZÉ][\w'’\-]+)*)",
+                      strip_md(t))
+        if m:
+            place = gz.lookup(m.group(1))
+            if place is not None and place.kind in ("region", "alias") and len(place.regions) == 1:
+                return m.group(1)
+    return None
+
+
 def _region(text: str) -> str | None:
     m = re.search(r"R[ée]gion\s+([A-ZÉÎ][\w'’\-]+(?:[ -][A-ZÉ][\w'’\-]+)*)", text)
     return m.group(1) if m else None
@@ -188,13 +203,19 @@ def _lead(v: Vocabulary, desc: str) -> str | None:
 
 _VERB_AFTER_NAME = re.compile(r",|\s(?:sise?|située?|installée?|basée?|a|est|souhaite|propose|met|répare|conduit|"
                               r"apprend|accompagne|gère|forme|livre|anime|développe|porte|organise|vise|permet|"
-                              r"transforme)\b|\sde\s(?=[A-ZÉ][a-zé])")
+                              r"transforme)\b")
 
 
 def _form_name(text: str) -> str:
-    """The name after a legal form ('l'association Du miel sur mes tartines, sise à…'): up to a comma, a verb, or a
-    place ('Les amis d'Andy de Fressain propose…')."""
+    """The name after a legal form ('l'association Du miel sur mes tartines, sise à…'): up to a comma or a verb, and
+    before a commune it is 'de' ('Les amis d'Andy de Fressain propose…'; 'Les Potagers du Val de Saire' keeps its
+    'de Saire', which is no commune)."""
+    from etl import geo
+
     name = _VERB_AFTER_NAME.split(text, maxsplit=1)[0].strip(" .")
+    m = re.search(r"\sde\s([A-ZÉ][\w'’\-]+(?:[ -][A-ZÉ][\w'’\-]+)*)$", name)
+    if m and any(p.kind == "commune" for p in geo.gazetteer().names.get(fold(m.group(1)), [])):
+        name = name[:m.start()]
     name = re.sub(r"(?:\s+(?:de|du|des|d')\s*)?\s*(?:…|\[\.\.\.\])\s*$", "", name).strip()  # cut by the export
     return name if name[:1].isupper() or name[:1].isdigit() else ""
 
@@ -211,7 +232,7 @@ def parse(text: str, source_file: str) -> ParsedDocument:
     # Foundation: the '# Fondation ...' heading naming it.
     foundation = next((strip_md(t.lstrip("# ")) for _, t in lines if t.startswith("#") and "fondation" in t.lower()),
                       None)
-    region = _region(" ".join(t for _, t in lines if "fondation" in t.lower())) or None
+    region = _region(" ".join(t for _, t in lines if "fondation" in t.lower())) or _chamber_region(lines)
     if foundation and region and foundation.endswith(" " + region):
         foundation = foundation[: -len(region)].strip()
     elif foundation:

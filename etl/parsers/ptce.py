@@ -137,6 +137,9 @@ def _blocks(v: Vocabulary, lines: list[Line], lo: int, hi: int) -> list[tuple[in
         if h is None or h.field in ("territory", "themes"):
             continue
         field = "grant" if h.field == "grant_requested" else h.field
+        in_contact = bool(blocks) and blocks[-1][1][-1][1] == "contact"
+        if in_contact and field in ("coordinator", "contact") and not h.rest:
+            continue  # 'Coordinatrice' under CONTACT: the contact's role, not a section
         if not blocks or field in seen:
             blocks.append((i, []))
             seen = set()
@@ -188,8 +191,14 @@ def _parse_header(v: Vocabulary, header: list[Line], region_names: set[str]) -> 
             out["regions"].append((n, strip_md(t)))
             continue
         plain.append((n, t))
-    first_text = next((k for k, (_, t) in enumerate(plain) if not is_caps(t)), None)
-    if first_text is not None and first_text > 0:
+    texts = [k for k, (_, t) in enumerate(plain) if not is_caps(t)]
+    first_text = texts[0] if texts else None
+    if len(texts) >= 2 and len(strip_md(plain[texts[0]][1])) < 120:
+        # a name printed in lower case, then the territory: the capitals are tags ('SILVER ÉCONOMIE')
+        name = [plain[texts[0]]]
+        territory = plain[texts[1]]
+        rest = [x for k, x in enumerate(plain) if k not in (texts[0], texts[1])]
+    elif first_text is not None and first_text > 0:
         # the capitals just above the first line in lower case are the name (a bold span may run over two lines)
         k = first_text - 1
         name = [plain[k]]
@@ -219,14 +228,29 @@ def _parse_header(v: Vocabulary, header: list[Line], region_names: set[str]) -> 
 
 
 def _grant(proj: Project, field: str, inline: str, body: list[Line], budget_lines: list[Line]) -> None:
-    text_lines = ([(body[0][0] if body else proj.line_start, inline)] if inline else []) + \
-        [(n, t) for n, t in body if not t.startswith(("«", "\"", "“")) and len(t) < 200][:3]
-    joined = " ".join(t for _, t in text_lines)
-    line_no = text_lines[0][0] if text_lines else proj.line_start
+    """The grant and the budget of a laureate's grant section, read line by line: the first line that holds an
+    amount gives the grant (a running header met inside the section, 'Résultats 2019 | 12', holds none), and the
+    amount after 'budget' or 'coût' on that line or the next gives the budget."""
+    lines = ([(body[0][0] if body else proj.line_start, inline)] if inline else []) + \
+        [(n, t) for n, t in body if not t.startswith(("«", "\"", "“")) and len(t) < 240]
+    with_amount = [(k, n, t) for k, (n, t) in enumerate(lines) if find_amounts(t)]
+    joined = " ".join(t for _, t in lines[:4])
     requested = field == "grant_requested" or bool(re.search(r"\b(demand|sollicit)", fold(joined)))
     proj.grant_kind = "requested" if requested else "granted"
-    m = re.search(r"^(.*?)\b(?:pour un |sur un |d'un |dans un )?(?:budget|co[uû]t)\b(.*)$", joined, re.IGNORECASE)
-    grant_txt, budget_txt = (m.group(1), m.group(2)) if m and find_amounts(m.group(1)) else (joined, "")
+    budget_txt, line_no, budget_line = "", proj.line_start, None
+    if with_amount:
+        k, line_no, text = with_amount[0]
+        m = re.search(r"^(.*?)\b(?:pour un |sur un |d'un |dans un )?(?:budget|co[uû]t)\b(.*)$", text, re.IGNORECASE)
+        grant_txt, budget_txt = (m.group(1), m.group(2)) if m and find_amounts(m.group(1)) else (text, "")
+        if m and not find_amounts(m.group(2)) and k + 1 < len(lines) and find_amounts(lines[k + 1][1]):
+            budget_txt, budget_line = lines[k + 1][1], lines[k + 1][0]  # the amount on the next line
+        elif budget_txt and not find_amounts(budget_txt):
+            budget_txt = ""
+        if not budget_txt and k + 1 < len(lines) and re.search(r"budget|co[uû]t", fold(lines[k + 1][1])) \
+                and find_amounts(lines[k + 1][1]):
+            budget_txt, budget_line = lines[k + 1][1], lines[k + 1][0]  # 'pour un budget triennal de' on the next
+    else:
+        grant_txt = joined
     proj.grant_amount_eur = parse_amount(grant_txt)
     proj.sources["grant_amount"] = Source(grant_txt.strip(), line_no)
     if proj.grant_amount_eur is None:
@@ -239,7 +263,7 @@ def _grant(proj: Project, field: str, inline: str, body: list[Line], budget_line
         proj.total_budget_eur = parse_amount(budget_txt)
         proj.budget_kind = "triennial" if re.search(r"trienn|3 ans|trois ans", fold(joined + " " + budget_txt)) \
             else "total"
-        proj.sources["total_budget"] = Source(budget_txt.strip(), text_lines[-1][0] if text_lines else line_no)
+        proj.sources["total_budget"] = Source(budget_txt.strip(), budget_line or line_no)
         if proj.total_budget_eur is None:
             proj.issues.append(Issue("unparseable_amount", "error", f"budget '{budget_txt.strip()}' is not an amount",
                                      budget_txt.strip(), "total_budget_eur", "extraction"))
@@ -528,7 +552,7 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
                 b = b[1:]
             proj = _parse_eligible(v, b, prog.key, sorted(vocab))
             if region_hint:
-                proj.location_hints.insert(0, LocationHint(region_hint[1], "territory", region_hint[0]))
+                proj.location_hints.insert(0, LocationHint(region_hint[1], "heading", region_hint[0]))
             proj.key = f"{prog.key}-e-{key_slug(proj.title)}"
             doc.projects.append(proj)
     n_lau = sum(1 for p in doc.projects if p.status == "laureate")

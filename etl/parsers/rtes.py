@@ -18,7 +18,7 @@ from etl.parsers.common import Line, nonblank, prepared, split_list, strip_md
 from etl.parsers.vocabulary import Vocabulary, strip_bullet, vocabulary
 
 FAMILY = "rtes_sheets"
-_TOC_RE = re.compile(r"^\s*(\d{1,2})\s*[.)-]\s+(.+?\S)(?:\s*\.{2,}\s*|\s+|\t+)?(?:\d{1,3})?\s*$")
+_TOC_RE = re.compile(r"^\s*(\d{1,2}|[-•*▶►])\s*[.)-]?\s+(.+?\S)(?:\s*\.{2,}\s*|\s+|\t+)?(?:\d{1,3})?\s*$")
 
 
 def _vocab() -> Vocabulary:
@@ -61,10 +61,15 @@ def detect(text: str) -> int:
 
 def _toc(lines: list[Line], stop: int) -> list[tuple[int, str, int]]:
     out = []
+    bullets = 0
     for n, t in lines[:stop]:
         m = _TOC_RE.match(strip_md(t.lstrip("#").strip()))
         if m and len(m.group(2)) > 8:
-            out.append((int(m.group(1)), strip_md(m.group(2)).strip(" ."), n))
+            number = int(m.group(1)) if m.group(1).isdigit() else None
+            if number is None:  # a bulleted table of contents: numbered in its order
+                bullets += 1
+                number = bullets
+            out.append((number, strip_md(m.group(2)).strip(" ."), n))
     # a table of contents counts 1, 2, 3…: keep the longest such run
     best: list = []
     for i in range(len(out)):
@@ -137,7 +142,8 @@ def parse(text: str, source_file: str, gz=None) -> ParsedDocument:
                      funder="RTES (Réseau des collectivités territoriales pour une économie solidaire)",
                      kind="collection", line_start=first[0], line_end=lines[-1][0] if lines else 1)
     doc.programmes.append(prog)
-    toc_all = _toc(lines, len(lines))
+    first = next((i for i, (_, t) in enumerate(lines) if _section(v, t)), len(lines))
+    toc_all = _toc(lines, first)  # the table of contents comes before the first section
     sheets, first_section = _sheets(v, lines, toc_end=max((x[2] for x in toc_all), default=0))
     # the table of contents: before the first section
     toc = _toc(lines, first_section)
@@ -180,12 +186,14 @@ def parse(text: str, source_file: str, gz=None) -> ParsedDocument:
         if stake:
             proj.partners = _partners(stake)
             proj.sources["partners"] = Source(" ".join(t for _, t in stake), stake[0][0])
-        body = " ".join(t for _, t in nonblank(lines[start:end]))
+        body = ". ".join(t.rstrip(" .") for _, t in nonblank(lines[start:end]))  # a heading is a sentence of its own
         authority = find_authority(title, body, gz)
         if authority:
             proj.lead_org = authority.name
             proj.lead_org_level = authority.level
             proj.location_raw = authority.name
+            if authority.how == "place" and authority.evidence != authority.name:
+                proj.location_hints.append(LocationHint(authority.evidence, "territory", tn))  # 'Saint-Denis (La Réunion)'
             proj.location_hints.append(LocationHint(authority.name, "territory", tn))
             proj.sources["lead_org"] = Source(authority.evidence, tn)
         else:

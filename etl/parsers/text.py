@@ -73,6 +73,7 @@ _PAGE_NO = re.compile(r"^\s*[-–—(\[]?\s*(?:page|p\.)?\s*\d{1,3}(?:\s*(?:/|su
                       re.IGNORECASE)
 # a running header or footer: a text with letters, and a page number set apart from it by spaces or a separator
 _TRAILING_NO = re.compile(r"^(.*?[^\W\d_].*?)\s+(?:[|•·–—-]\s*)?(?:page\s*)?\d{1,3}\s*$", re.IGNORECASE)
+_BAR_PAGE = re.compile(r"^\s*([^|]{3,80}?)\s+\|\s*\d{1,3}\s*$")
 _LEADING_NO = re.compile(r"^\s*(?:page\s*)?\d{1,3}\s+(?:[|•·–—-]\s*)?(\S*[^\W\d_].*)$", re.IGNORECASE)
 
 
@@ -96,6 +97,15 @@ def furniture(lines: list[Line], protected=lambda text: False, title_repeats: bo
         pages = [p for _, p in found]
         if stem and len(set(pages)) >= 3 and pages == sorted(pages) and not protected(stem):
             out.update(n for n, _ in found)
+    # a footer or header printed once or twice, 'Résultats 2019 | 12': a text with a year or the document's first
+    # words, a bar, a page number
+    first_words = {w for _, t in lines[:40] if t.strip() for w in fold(t).split() if len(w) > 3}
+    for n, t in lines:
+        m = _BAR_PAGE.match(t)
+        if m and not protected(t):
+            words = set(fold(m.group(1)).split())
+            if re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", m.group(1)) or len(words & first_words) >= 2:
+                out.add(n)
     if not title_repeats:
         return out
     # a running header repeating the title: a line of the first five that comes back three times or more
