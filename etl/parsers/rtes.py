@@ -48,7 +48,8 @@ def _title_line(t: str) -> bool:
 def detect(text: str) -> int:
     v = _vocab()
     lines = [t for t in text.replace("\r", "\n").split("\n") if t.strip()]
-    found = [(h.field, t.lstrip().startswith("##")) for t in lines[:20000] if (h := _section(v, t))]
+    # a sheet's sections are headings of the export ('## Pourquoi ce projet ?'), not bullets of another family
+    found = [(h.field, True) for t in lines[:20000] if t.lstrip().startswith("#") and (h := _section(v, t))]
     kinds = {f for f, _ in found} & {"why", "how", "figures", "stakeholders", "results", "plus"}
     if len(kinds) < 2:
         # one section kind: a sheet of its own ('## Pourquoi ce projet ?' under a '# Title') still is one
