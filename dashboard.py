@@ -24,7 +24,8 @@ def _init_from_url() -> None:
     qp = st.query_params
     lg = qp.get("lang", "fr")
     st.session_state["lang"] = lg if lg in ("fr", "en") else "fr"
-    f = Filters.from_query(qp)
+    f, dropped = Filters.parse_query(qp)
+    st.session_state["_url_notes"] = dropped
     for key, field in KEYS.items():
         v = getattr(f, field)
         st.session_state[key] = list(v) if isinstance(v, tuple) else v
@@ -50,9 +51,20 @@ def _reset() -> None:
         st.session_state.pop(k, None)
 
 
+def _clamped(pair: tuple, lo: int, hi: int, key: str) -> tuple[int, int]:
+    """A range from the URL (or an earlier build) within the slider's bounds, in order; a value moved is noted."""
+    a, b = pair
+    a2 = lo if a is None else min(max(a, lo), hi)
+    b2 = hi if b is None else min(max(b, lo), hi)
+    if a2 > b2:
+        a2, b2 = lo, hi
+    if (a is not None and a2 != a) or (b is not None and b2 != b):
+        st.session_state.setdefault("_url_notes", []).append(key)
+    return a2, b2
+
+
 def sidebar() -> Filters:
     lg = st.session_state["lang"]
-    Q.connection()  # uncached: says if the warehouse is missing, drops cached answers if it was rebuilt
     with st.sidebar:
         choice = st.segmented_control(t("language", lg), ["FR", "EN"], default=lg.upper(), key="lang_choice")
         if choice and choice.lower() != lg:
@@ -88,16 +100,21 @@ def sidebar() -> Filters:
         top = int(-(-rng["budget_max"] // 10_000) * 10_000) or 10_000
         b0, b1 = st.session_state.get("_budget", (None, None))
         if "f_budget" not in st.session_state:
-            st.session_state["f_budget"] = (max(0, b0 or 0), min(top, b1 if b1 is not None else top))
+            st.session_state["f_budget"] = _clamped((b0, b1), 0, top, "bmin/bmax")
         # compact ends ('60M'): the exact range, in the app's language, is the caption below
         bmin, bmax = st.slider(t("f_budget", lg), 0, top, step=10_000, key="f_budget", format="compact")
         st.caption(f"{fmt_eur(bmin, lg)} – {fmt_eur(bmax, lg)}")
         y0, y1 = st.session_state.get("_years", (None, None))
         ymin, ymax = rng["year_min"], rng["year_max"]
+        if ymin >= ymax:  # a portfolio of one year: a slider needs two ends
+            ymin, ymax = ymin - 1, ymax + 1
         if "f_years" not in st.session_state:
-            st.session_state["f_years"] = (max(ymin, y0 or ymin), min(ymax, y1 or ymax))
+            st.session_state["f_years"] = _clamped((y0, y1), ymin, ymax, "y0/y1")
         yfrom, yto = st.slider(t("f_period", lg), ymin, ymax, key="f_years")
         st.text_input(t("f_search", lg), key="f_q", max_chars=200)
+        if st.session_state.get("_url_notes"):
+            st.info(t("url_notes", lg, p=", ".join(dict.fromkeys(st.session_state["_url_notes"]))),
+                    icon=":material/link_off:")
         st.button(t("f_reset", lg), on_click=_reset, width="stretch")
         st.header(t("exports", lg))
     return Filters(
@@ -114,21 +131,22 @@ def main() -> None:
     _apply_pending()
     lg = st.session_state["lang"]
     pages = [
-        st.Page("views/1_overview.py", title=t("page_overview", lg), icon="📊", default=True),
-        st.Page("views/2_budgets.py", title=t("page_budgets", lg), icon="💶", url_path="budgets"),
-        st.Page("views/3_fse.py", title=t("page_fse", lg), icon="🇪🇺", url_path="fse"),
-        st.Page("views/4_map.py", title=t("page_map", lg), icon="🗺️", url_path="map"),
-        st.Page("views/5_themes.py", title=t("page_themes", lg), icon="🏷️", url_path="themes"),
-        st.Page("views/6_projects.py", title=t("page_projects", lg), icon="🔎", url_path="projects"),
-        st.Page("views/7_quality.py", title=t("page_quality", lg), icon="✅", url_path="quality"),
+        st.Page("app_pages/1_overview.py", title=t("page_overview", lg), icon="📊", default=True),
+        st.Page("app_pages/2_budgets.py", title=t("page_budgets", lg), icon="💶", url_path="budgets"),
+        st.Page("app_pages/3_fse.py", title=t("page_fse", lg), icon="🇪🇺", url_path="fse"),
+        st.Page("app_pages/4_map.py", title=t("page_map", lg), icon="🗺️", url_path="map"),
+        st.Page("app_pages/5_themes.py", title=t("page_themes", lg), icon="🏷️", url_path="themes"),
+        st.Page("app_pages/6_projects.py", title=t("page_projects", lg), icon="🔎", url_path="projects"),
+        st.Page("app_pages/7_quality.py", title=t("page_quality", lg), icon="✅", url_path="quality"),
     ]
     if import_enabled():
-        pages.append(st.Page("views/8_import.py", title=t("page_import", lg), icon="📥", url_path="import"))
+        pages.append(st.Page("app_pages/8_import.py", title=t("page_import", lg), icon="📥", url_path="import"))
     nav = st.navigation(pages)
     try:
+        Q.pin()  # this run reads one build, the latest; says if the warehouse is missing
         f = sidebar()
-    except Q.WarehouseMissing as exc:
-        st.warning(t("no_warehouse", lg, path=str(exc)), icon=":material/database:")
+    except Q.WarehouseMissing:
+        st.warning(t("no_warehouse", lg), icon=":material/database:")
         st.stop()
     st.session_state["filters"] = f
     with st.sidebar:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-STATUSES = ("funded", "laureate", "eligible", "example", "experimentation", "initiative", "supported")
+from common.contract import STATUSES
+from common.text import fold_search
 
 # URL parameter name for each field.
 _URL = {"programmes": "prog", "statuses": "status", "regions": "reg", "departments": "dep", "themes": "theme",
         "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q"}
 
 
-# Regions and themes are filtered on the read side's bit masks (etl.pipeline.build_facts): mask column, dimension,
+# Regions and themes are filtered on the read side's bit masks (etl/read_model.py): mask column, dimension,
 # bit number. Departments on their link table.
 _MASKS = {"regions": ("region_mask", "dim_regions", "region_no"), "themes": ("theme_mask", "dim_themes", "theme_no")}
 
@@ -93,36 +94,56 @@ class Filters:
 
     @classmethod
     def from_query(cls, q) -> Filters:
-        """From ``st.query_params`` (or any mapping with ``get_all``/lists); bad values are ignored."""
-        def get_all(key):
-            if hasattr(q, "get_all"):
-                return [x for x in q.get_all(key) if x]
-            v = q.get(key)
-            return [x for x in (v if isinstance(v, list) else [v]) if x]
+        return cls.parse_query(q)[0]
 
-        def get_int(key):
-            vals = get_all(key)
+    @classmethod
+    def parse_query(cls, q) -> tuple[Filters, list[str]]:
+        """From ``st.query_params`` (or any mapping with ``get_all``/lists): the filters, and the URL parameters that
+        were dropped as malformed (a number that is not one, ``1e400``, ``inf``, an unknown status). Values outside
+        the data's ranges are clamped by the sidebar, which knows them."""
+        dropped: list[str] = []
+
+        def get_all(key):
             try:
-                return int(float(vals[0])) if vals else None
-            except ValueError:
+                if hasattr(q, "get_all"):
+                    return [str(x) for x in q.get_all(key) if x]
+                v = q.get(key)
+                return [str(x) for x in (v if isinstance(v, list) else [v]) if x]
+            except Exception:  # noqa: BLE001 - whatever a URL holds, the app renders
+                dropped.append(key)
+                return []
+
+        def get_int(key, lo: int, hi: int):
+            vals = get_all(key)
+            if not vals:
+                return None
+            try:
+                v = float(vals[0].strip()[:32])
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise ValueError(vals[0])
+                return int(min(max(v, lo), hi))
+            except (ValueError, OverflowError):
+                dropped.append(key)
                 return None
 
         kw = {}
         for f in fields(cls):
             key = _URL[f.name]
-            if f.name in ("budget_min", "budget_max", "year_from", "year_to"):
-                kw[f.name] = get_int(key)
+            if f.name in ("budget_min", "budget_max"):
+                kw[f.name] = get_int(key, 0, 10 ** 15)
+            elif f.name in ("year_from", "year_to"):
+                kw[f.name] = get_int(key, 1900, 2100)
             elif f.name == "search":
                 vals = get_all(key)
                 kw[f.name] = vals[0][:200] if vals else ""
             else:
-                kw[f.name] = tuple(dict.fromkeys(v[:64] for v in get_all(key)))
+                kw[f.name] = tuple(dict.fromkeys(v[:64] for v in get_all(key)))[:200]
         if kw["statuses"]:
-            kw["statuses"] = tuple(s for s in kw["statuses"] if s in STATUSES)
-        return cls(**kw)
-
+            known = tuple(s for s in kw["statuses"] if s in STATUSES)
+            if len(known) < len(kw["statuses"]):
+                dropped.append(_URL["statuses"])
+            kw["statuses"] = known
+        return cls(**kw), list(dict.fromkeys(dropped))
 
 def _strip(s: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    return fold_search(s)

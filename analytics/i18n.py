@@ -54,10 +54,13 @@ _T: dict[str, tuple[str, str]] = {
     "empty": ("Aucun projet ne correspond à ces filtres. Élargissez la sélection dans la barre latérale "
               "ou réinitialisez les filtres.", "No project matches these filters. Widen the selection in the "
               "sidebar or reset the filters."),
-    "no_warehouse": ("L'entrepôt de données est introuvable ({path}). Construisez-le avec `python -m etl` "
+    "no_warehouse": ("L'entrepôt de données est introuvable. Construisez-le avec `python -m etl` "
                      "(ou `./dev.sh etl`), puis rechargez la page.",
-                     "The data warehouse was not found ({path}). Build it with `python -m etl` (or "
+                     "The data warehouse was not found. Build it with `python -m etl` (or "
                      "`./dev.sh etl`), then reload the page."),
+    "url_notes": ("Le lien contenait des filtres hors des données ou illisibles ({p}) : ils ont été ajustés ou "
+                  "ignorés.", "The link held filters outside the data or unreadable ({p}): they were adjusted or "
+                  "ignored."),
     "error": ("Une erreur est survenue en préparant cette page ({kind}). Les autres pages restent "
               "disponibles ; si le problème persiste, reconstruisez l'entrepôt avec `python -m etl`.",
               "Something went wrong while preparing this page ({kind}). The other pages still work; if "
@@ -103,8 +106,8 @@ _T: dict[str, tuple[str, str]] = {
     "envelope": ("Enveloppe", "Envelope"),
     "grants_sum": ("Somme des subventions", "Sum of grants"),
     "gap": ("Écart", "Gap"),
-    "within_tolerance": ("dans la tolérance de 0,1 %", "within the 0.1 % tolerance"),
-    "outside_tolerance": ("au-delà de la tolérance de 0,1 %", "beyond the 0.1 % tolerance"),
+    "within_tolerance": ("dans la tolérance de {tol}", "within the {tol} tolerance"),
+    "outside_tolerance": ("au-delà de la tolérance de {tol}", "beyond the {tol} tolerance"),
     "by_programme": ("Projets par programme et statut", "Projects by programme and status"),
     "by_programme_others": ("Le graphique montre les {k} programmes les plus fournis ; les autres réunissent {n} projets "
                             "(détail dans les données du graphique).",
@@ -404,6 +407,11 @@ _T.update({
     "im_done": ("Import terminé : {n} projets dans l'entrepôt reconstruit en {s} s.",
                 "Import done: {n} projects in the warehouse, rebuilt in {s} s."),
     "im_failed": ("L'import a échoué ; rien n'a changé : {e}", "The import failed; nothing changed: {e}"),
+    "im_wait": ("Trop d'essais incorrects : réessayez dans {s} s.", "Too many wrong tries: try again in {s} s."),
+    "im_internal": ("L'import n'a pas pu aboutir (erreur interne ou délai dépassé) ; rien n'a changé.",
+                    "The import could not complete (internal error or time limit); nothing changed."),
+    "im_building": ("Reconstruction de l'entrepôt… (si une autre construction est en cours, l'import attend sa fin)",
+                    "Rebuilding the warehouse… (if another build is running, the import waits for it to finish)"),
     "im_existing": ("Fichiers déjà importés", "Files already imported"),
     "im_remove": ("Retirer", "Remove"),
     "im_col_row": ("Ligne", "Row"), "im_col_column": ("Colonne", "Column"), "im_col_value": ("Valeur", "Value"),

@@ -85,23 +85,32 @@ def status_label(s: str) -> str:
     return t(f"status_{s}", lang())
 
 
-def describe(f: Filters, lg: str) -> str:
-    """The filters in words, for the filter line and for exported files."""
+_MD_SPECIAL = set("\\`*_[]<>|~$:")  # links, emphasis, code, HTML, tables, strikes, maths, icons and colours
+
+
+def md_escape(text: str) -> str:
+    """Text shown as Markdown shown as typed: no link, emphasis, icon or colour from a user's or a file's words."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
+def describe(f: Filters, lg: str, esc=str) -> str:
+    """The filters in words, for the filter line (``esc=md_escape``: the names and the words searched shown as
+    typed) and for exported files."""
     parts = []
     if f.programmes:
         names = Q.programmes().set_index("programme_id")["name"]
-        parts.append(f"{t('f_programme', lg)} : " + ", ".join(str(names.get(p, p))[:50] for p in f.programmes))
+        parts.append(f"{t('f_programme', lg)} : " + ", ".join(esc(str(names.get(p, p))[:50]) for p in f.programmes))
     if f.statuses:
         parts.append(f"{t('f_status', lg)} : " + ", ".join(t(f"status_{s}", lg) for s in f.statuses))
     if f.regions:
         names = Q.regions().set_index("region_code")["name"]
-        parts.append(f"{t('f_region', lg)} : " + ", ".join(str(names.get(r, r)) for r in f.regions))
+        parts.append(f"{t('f_region', lg)} : " + ", ".join(esc(str(names.get(r, r))) for r in f.regions))
     if f.departments:
         names = Q.departments().set_index("department_code")["name"]
-        parts.append(f"{t('f_department', lg)} : " + ", ".join(f"{names.get(d, d)} ({d})" for d in f.departments))
+        parts.append(f"{t('f_department', lg)} : " + ", ".join(esc(f"{names.get(d, d)} ({d})") for d in f.departments))
     if f.themes:
         th = Q.themes().set_index("theme_id")["label_fr" if lg == "fr" else "label_en"]
-        parts.append(f"{t('f_theme', lg)} : " + ", ".join(str(th.get(x, x)) for x in f.themes))
+        parts.append(f"{t('f_theme', lg)} : " + ", ".join(esc(str(th.get(x, x))) for x in f.themes))
     if f.budget_min is not None or f.budget_max is not None:
         from analytics.i18n import fmt_eur
 
@@ -110,7 +119,7 @@ def describe(f: Filters, lg: str) -> str:
     if f.year_from is not None or f.year_to is not None:
         parts.append(f"{t('f_period', lg)} : {f.year_from or '…'}–{f.year_to or '…'}")
     if f.search.strip():
-        parts.append(f"{t('f_search', lg).split(' (')[0]} : « {f.search.strip()} »")
+        parts.append(f"{t('f_search', lg).split(' (')[0]} : « {esc(f.search.strip())} »")
     return " ; ".join(parts) if parts else t("no_filter", lg)
 
 
@@ -122,7 +131,7 @@ def header(title_key: str) -> dict:
     line = t("based_on", lg, n=fmt_int(s["n"], lg), total=fmt_int(s["total"], lg))
     if s["no_budget"]:
         line += (" ; " if lg == "fr" else "; ") + t("without_budget", lg, n=fmt_int(s["no_budget"], lg))
-    st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg))}", help=data_date())
+    st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg, md_escape))}", help=data_date())
     if s["n"] == 0:
         st.info(t("empty", lg), icon=":material/search_off:")
         st.stop()
@@ -194,8 +203,8 @@ def run(page_fn) -> None:
     """Run a page body: a missing warehouse says how to build it; any other failure shows a message, not a traceback."""
     try:
         page_fn()
-    except Q.WarehouseMissing as exc:
-        st.warning(t("no_warehouse", lang(), path=str(exc)), icon=":material/database:")
+    except Q.WarehouseMissing:
+        st.warning(t("no_warehouse", lang()), icon=":material/database:")
     except Exception as exc:  # noqa: BLE001 - the user sees a sentence; the log keeps the details
         if type(exc).__name__ in ("StopException", "RerunException"):
             raise

@@ -36,7 +36,7 @@ PEAK = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).
 ETL_CHILD = """
 import json, sys, time
 from pathlib import Path
-from etl.pipeline import build
+from etl.build import build
 t = time.perf_counter()
 r = build([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]), skip_invalid_rows=True)
 print(json.dumps({"seconds": time.perf_counter() - t, "projects": r.n_projects, "peak_rss_mb": PEAK}))

@@ -20,9 +20,9 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview": "views/1_overview.py", "budgets": "views/2_budgets.py", "fse": "views/3_fse.py",
-         "map": "views/4_map.py", "themes": "views/5_themes.py", "projects": "views/6_projects.py",
-         "quality": "views/7_quality.py"}
+PAGES = {"overview": "app_pages/1_overview.py", "budgets": "app_pages/2_budgets.py", "fse": "app_pages/3_fse.py",
+         "map": "app_pages/4_map.py", "themes": "app_pages/5_themes.py", "projects": "app_pages/6_projects.py",
+         "quality": "app_pages/7_quality.py"}
 # The default view, and a selective one (a region and a status: what a program officer does first).
 STATES = {"default": {}, "selective": {"reg": "53", "status": "laureate"}}
 
@@ -39,15 +39,18 @@ def main() -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics import queries as Q
+    from analytics import db
 
-    # The app's own connection, for whichever warehouse the next run reads (one cached connection each).
-    keys = {w: (str(Path(p)), Q._stamp(Path(p))) for w, p in (("main", warehouse), ("ref", reference)) if p}
+    # The app's own connection, for whichever warehouse the next run reads (one cached connection each); answers
+    # are cached per warehouse as they are per build.
+    keys = {w: (str(Path(p)), db._stamp(Path(p))) for w, p in (("main", warehouse), ("ref", reference)) if p}
     active = {"w": "main"}
-    Q.connection = lambda: Q._connect(*keys[active["w"]])
+    db.connection = lambda: db._connect(*keys[active["w"]])
+    db.build_id = lambda: keys[active["w"]][1]
+    db.pin = lambda: keys[active["w"]][1]
 
     spent = {"t": 0.0, "n": 0}
-    original = Q._df
+    original = db.df
 
     def timed(sql, params=None):
         t0 = time.perf_counter()
@@ -57,7 +60,7 @@ def main() -> None:
             spent["t"] += time.perf_counter() - t0
             spent["n"] += 1
 
-    Q._df = timed
+    db.df = timed
 
     def open_page(w: str, page: str, query: dict) -> AppTest:
         active["w"] = w

@@ -1,21 +1,26 @@
-"""python -m etl [--input DIR] [--db PATH] [--strict]: build the warehouse from source documents and tables.
+"""python -m etl [--input DIR] [--db PATH] [--strict] [--no-wait]: build the warehouse from documents and tables.
 
-Exit codes: 0 built; 1 built, but --strict and some record or document could not be read (the ERRORS block of the
-summary lists them); 2 nothing built (the previous warehouse, if any, is unchanged)."""
+Exit codes: 0 built; 1 built, but --strict and some record or document could not be read in full (the ERRORS block
+of the summary lists them); 2 nothing built (the message says why; the previous warehouse, if any, is unchanged);
+3 nothing built because another build of the same warehouse is running (--no-wait, or ESS_LOCK_WAIT seconds
+passed)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from etl.pipeline import DEFAULT_DB, DEFAULT_IMPORTS, DEFAULT_INPUT, EtlError, build
+from etl.build import DEFAULT_DB, DEFAULT_IMPORTS, DEFAULT_INPUT, build
+from etl.errors import EtlError
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m etl", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--input", type=Path, action="append",
-                    help="folder of source documents and CSV/XLSX tables; repeatable "
+                    help="folder of source documents and CSV/XLSX/Parquet tables; repeatable "
                          "(default: data/raw and, if present, data/imports)")
     ap.add_argument("--db", type=Path, default=DEFAULT_DB, help="warehouse file (default: data/warehouse.duckdb)")
     ap.add_argument("--skip-invalid-rows", action="store_true",
@@ -25,13 +30,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="exit 1 when a document or a row could not be read in full (extraction or import errors: "
                          "a record announced but not found, a field missing on every record, a document skipped…); "
                          "for CI and scheduled rebuilds. The warehouse is built all the same")
+    ap.add_argument("--no-wait", action="store_true",
+                    help="if another build of the same warehouse is running, stop at once (exit 3) instead of "
+                         "waiting for it")
     args = ap.parse_args(argv)
     inputs = args.input or [DEFAULT_INPUT] + ([DEFAULT_IMPORTS] if DEFAULT_IMPORTS.is_dir() else [])
     try:
-        report = build(inputs, args.db, skip_invalid_rows=args.skip_invalid_rows)
+        report = build(inputs, args.db, skip_invalid_rows=args.skip_invalid_rows, wait=not args.no_wait,
+                       on_wait=lambda m: print(m, file=sys.stderr, flush=True))
     except EtlError as exc:
         print(f"ETL failed: {exc}", file=sys.stderr)
         print("The previous warehouse, if any, is unchanged.", file=sys.stderr)
+        return 3 if exc.key == "etl.lock_busy" else 2
+    except Exception as exc:  # noqa: BLE001 - an ETL bug: one clear line, the traceback only when asked for
+        if os.environ.get("ESS_DEBUG"):
+            raise
+        print("ETL failed: " + EtlError(key="etl.internal", why=f"{type(exc).__name__}: {str(exc)[:200]}").message("en")
+              + " (ESS_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 2
     if not args.quiet:
         print(report.summary())

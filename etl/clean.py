@@ -8,10 +8,10 @@ the caller can record a data-quality issue instead of guessing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+
+from common.text import fold  # noqa: F401  (the parsers fold names with it)
 
 # Every kind of space a PDF-to-text export leaves inside numbers.
 _SPACES = "\u00a0\u202f\u2007\u2009\u200a\u2008 \t"
@@ -28,6 +28,7 @@ _MULTIPLIERS = {
 # points or nothing, an optional decimal part after a comma (or a point followed by 1-2 digits).
 _NUM = r"\d[\d" + _SPACES + r".]*(?:,\d{3}(?![\d]))*(?:[.,]\d+)?"
 _AMOUNT_RE = re.compile(
+    r"(?P<sign>(?:^|(?<=[\s:(]))[-−](?=\d))?"  # a minus sign before the number, not a range's dash
     r"(?P<num>" + _NUM + r")\s*(?P<unit>milliards d['’]euros|millions? d['’](?:euros|€)|milliers d['’]euros|"
     r"millions?|md€|m€|k€|meur|keur|€|euros?|eur)",
     re.IGNORECASE,
@@ -84,6 +85,8 @@ def parse_amount(text: str | None) -> Decimal | None:
         return None
     unit = m.group("unit").lower().replace("’", "'")
     mult = _MULTIPLIERS.get(unit, Decimal(1))
+    if m.group("sign") and not re.search(r"\d\s*$", normalise_text(text)[: m.start()]):  # '-5 000 €', not '10 000 - 20 000 €'
+        value = -value
     return (value * mult).quantize(Decimal("0.01")) if mult != 1 else value
 
 
@@ -118,7 +121,7 @@ _MONTHS = {
 _WORD_DATE_RE = re.compile(r"(?:(\d{1,2})(?:er)?\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
 
 
-_ISO_DATE_RE = re.compile(r"\b((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})\b")
+_ISO_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
 _MONTH_YEAR_RE = re.compile(r"\b(\d{1,2})\s*/\s*((?:19|20)\d\d)\b")
 
 
@@ -177,21 +180,6 @@ def parse_period(text: str | None) -> tuple[date | None, date | None]:
             and not _WORD_DATE_RE.search(clean):  # '2020-2021': the two years whole
         return date(int(years[0]), 1, 1), date(int(years[1]), 12, 31)
     return (dates[0] if dates else parse_date(clean)), None
-
-
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-@lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-as-space form used for name matching.
-
-    ASCII text skips the Unicode decomposition (it would not change it); the geocoder folds the same n-grams
-    many times, hence the cache."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def slug(text: str, maxlen: int = 48) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from common.contract import ENVELOPE_STATUSES, ENVELOPE_TOLERANCE, RATE_TOLERANCE
 from etl.models import Issue, Programme, Project
-
-RATE_TOLERANCE = Decimal("0.005")  # half a percentage point
-ENVELOPE_TOLERANCE = Decimal("0.001")  # 0.1 %
 
 
 def _eur(v: Decimal) -> str:
@@ -43,7 +41,7 @@ def check_project(p: Project) -> list[Issue]:
 def check_programme(prog: Programme, projects: list[Project]) -> list[Issue]:
     out: list[Issue] = []
     grants = [p.grant_amount_eur for p in projects if p.grant_amount_eur is not None
-              and p.status in ("laureate", "funded")]
+              and p.status in ENVELOPE_STATUSES]
     if prog.envelope_eur and grants:
         total = sum(grants, Decimal(0))
         gap = abs(total - prog.envelope_eur)

@@ -26,24 +26,25 @@ from pathlib import Path
 
 import duckdb
 
+from etl.build import DEFAULT_INPUT, BuildReport
+from etl.documents import build_tables, parse_folder
 from etl.geo import REF_DIR
-from etl.pipeline import DEFAULT_INPUT, BuildReport, build_tables, parse_folder
 
 
 def learn(raw_dir: Path = DEFAULT_INPUT) -> dict:
     """Parameters of the synthetic portfolio, from the real records."""
     docs = parse_folder(raw_dir, BuildReport(Path("-")))
     frames = build_tables(docs)
-    p = frames["projects"]
+    p = frames["stage_projects"]
     budgets = [float(b) for b in p["total_budget_eur"].dropna() if b and b > 0]
     logs = [math.log(b) for b in budgets]
     rates = [float(r) for r in p["fse_rate_computed"].dropna() if r < 1]
     shares = [float(g / b) for g, b in zip(p["grant_amount_eur"], p["total_budget_eur"])
               if g == g and b == b and g is not None and b]
-    tags = frames["project_themes"]["rule"]
+    tags = frames["stage_themes"]["rule"]
     tag_words = sorted({r.split(":", 1)[1] for r in tags if r.startswith("tag:")})
     status = p[p["status"].isin(["funded", "laureate", "eligible"])]["status"].value_counts(normalize=True)
-    cof = sorted(set(frames["cofinancers"]["name"])) if not frames["cofinancers"].empty else ["Région"]
+    cof = sorted(set(frames["stage_cofinancers"]["name"])) if not frames["stage_cofinancers"].empty else ["Région"]
     scope = p["scope"].value_counts(normalize=True)
     return {
         "log_mu": statistics.fmean(logs), "log_sigma": statistics.pstdev(logs),
@@ -56,8 +57,8 @@ def learn(raw_dir: Path = DEFAULT_INPUT) -> dict:
     }
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+THEMES_CALLS = ["ESS", "Économie circulaire", "Insertion", "Alimentation durable", "Mobilité solidaire", "Tiers-lieux",
+                "Innovation sociale", "Coopérations territoriales", "Transition écologique", "Jeunesse et emploi"]
 
 
 def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, threads: int | None = None) -> dict:
@@ -78,11 +79,13 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
     total_pop = con.execute("SELECT max(cum) FROM comm").fetchone()[0]
     regions = [r[0] for r in con.execute(f"SELECT name FROM read_csv('{REF_DIR / 'regions.csv'}') "
                                          f"WHERE region_code >= '10' ORDER BY 1").fetchall()]
+    # the words the rows are made of, as bound lists (a title read from a document is never SQL text)
+    con.execute("CREATE TABLE words AS SELECT $regions AS regions, $calls AS calls, $titles AS titles, $tags AS tags, "
+                "$cofinancers AS cofinancers", {"regions": regions, "calls": THEMES_CALLS, "titles": params["titles"],
+                                                "tags": params["tags"], "cofinancers": params["cofinancers"]})
     st = params["status"]
     p_funded, p_laureate = st.get("funded", 0.4), st.get("laureate", 0.3)
-    themes_calls = ["ESS", "Économie circulaire", "Insertion", "Alimentation durable", "Mobilité solidaire",
-                    "Tiers-lieux", "Innovation sociale", "Coopérations territoriales", "Transition écologique",
-                    "Jeunesse et emploi"]
+    themes_calls = THEMES_CALLS
     # u(k): a uniform in [0, 1) from the row number, the seed and a stream number k
     u = "((hash(i, {seed}, {k}) % 1000000007)::DOUBLE / 1000000007)"
 
@@ -112,6 +115,7 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
         FROM range({int(rows)}) t(i)),
     placed AS (
         SELECT b.*, c.name AS commune, c.postcode FROM base b ASOF JOIN comm c ON b.target >= c.cum),
+    worded AS (SELECT * FROM placed CROSS JOIN words w),
     shaped AS (
         SELECT *,
             CASE WHEN u_status < {p_funded} THEN 'financé' WHEN u_status < {p_funded + p_laureate} THEN 'lauréat'
@@ -119,15 +123,15 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
             u_fse < 0.45 AS has_fse,
             CASE WHEN u_scope < {params['share_national']} THEN 'National'
                  WHEN u_scope < {params['share_national'] + params['share_multi']}
-                     THEN {_sql_list(regions)}[r1 + 1] || ' et ' || {_sql_list(regions)}[(r1 + 1 + r2 % 5) % {len(regions)} + 1]
+                     THEN w.regions[r1 + 1] || ' et ' || w.regions[(r1 + 1 + r2 % 5) % {len(regions)} + 1]
                  ELSE postcode || ' ' || commune END AS lieu,
             make_date(year, 1, 1) + start_offset AS d0
-        FROM placed)
+        FROM worded w)
     SELECT
-        'Appel à projets ' || {_sql_list(themes_calls)}[call_theme + 1] || ' ' || year || ' – vague ' || (call_no + 1) AS appel,
+        'Appel à projets ' || w.calls[call_theme + 1] || ' ' || year || ' – vague ' || (call_no + 1) AS appel,
         year AS annee,
         'S{seed}-' || lpad(i::VARCHAR, 10, '0') AS identifiant,
-        {_sql_list(params['titles'])}[title_no + 1] || ' – ' || i AS titre,
+        w.titles[title_no + 1] || ' – ' || i AS titre,
         'Structure ' || (hash(i, {seed}, 30) % 200000) AS porteur,
         statut,
         CASE WHEN has_fse THEN '2' || lpad((hash(i, {seed}, 31) % 100000000)::VARCHAR, 8, '0') END AS code_fse,
@@ -139,12 +143,12 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
         CASE WHEN has_fse THEN (CASE WHEN u_bad BETWEEN 0.015 AND 0.02 THEN 50 ELSE round(rate * 100)::INT END) || ' %' END AS taux_fse,
         CASE WHEN statut = 'lauréat' THEN {eur.format(x=f"round(budget * {params['grant_share']})")} END AS subvention,
         CASE WHEN statut = 'lauréat' THEN 'accordée' END AS type_subvention,
-        array_to_string(list_slice([{_sql_list(params['tags'])}[t1 + 1], {_sql_list(params['tags'])}[t2 + 1],
-                                    {_sql_list(params['tags'])}[t3 + 1]], 1, n_tags), ' | ') AS themes,
-        CASE WHEN cof < {ncof} THEN {_sql_list(params['cofinancers'])}[cof + 1] END AS cofinanceurs
-    FROM shaped ORDER BY i"""
+        array_to_string(list_slice([w.tags[t1 + 1], w.tags[t2 + 1],
+                                    w.tags[t3 + 1]], 1, n_tags), ' | ') AS themes,
+        CASE WHEN cof < {ncof} THEN w.cofinancers[cof + 1] END AS cofinanceurs
+    FROM shaped w ORDER BY i"""
     started = time.perf_counter()
-    target = str(out)
+    target = str(out).replace("'", "''")  # the operator's output path
     if out.suffix.lower() == ".parquet":
         con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
     else:

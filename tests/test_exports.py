@@ -100,7 +100,7 @@ def test_rebuild_while_the_app_serves(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from etl import importer
-    from etl.pipeline import build
+    from etl.build import build
     from tests.conftest import ROOT
     from tests.test_import import GOOD_FR
 

@@ -8,8 +8,9 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from etl import importer, tabular
-from etl.pipeline import EtlError
+from common.import_format import template_csv
+from etl import importer, schema, tables
+from etl.errors import EtlError
 from tests.conftest import RAW
 
 HEADER_FR = "appel;annee;identifiant;titre;porteur;statut;localisation;budget_total;montant_fse;taux_fse;subvention;date_debut;date_fin;themes;cofinanceurs"
@@ -26,7 +27,7 @@ def site(tmp_path):
     raw, imports, db = tmp_path / "raw", tmp_path / "imports", tmp_path / "wh.duckdb"
     shutil.copytree(RAW, raw)
     imports.mkdir()
-    from etl.pipeline import build
+    from etl.build import build
 
     build([raw, imports], db)
     return {"imports_dir": imports, "raw_dir": raw, "db_path": db}
@@ -123,7 +124,7 @@ AAP;deux mille;X-10;Année illisible;Asso;financé;Lune;;;;;;;;
 def test_every_kind_of_row_error_is_reported_and_nothing_changes(site):
     before = site["db_path"].read_bytes()
     pv = importer.preview(BAD.encode("utf-8"), "bad.csv")
-    assert [str(tabular.RowProblem(**r)) for r in pv.rejected] == [
+    assert [r["message"] for r in pv.rejected] == [
         "row 3, budget_total: '12 OOO €' is not an amount",
         "row 4, budget_total: '-5 000 €' is negative",
         "row 5, budget_total: '99 999 999 999 €' is not a plausible amount (above 10 billion €)",
@@ -132,7 +133,7 @@ def test_every_kind_of_row_error_is_reported_and_nothing_changes(site):
         "initiative, supported)",
         "row 8, taux_fse: '150 %' is not a rate between 0 and 100 %",
         "row 9, identifiant: 'X-01' duplicates the identifier of row 2",
-        "row 10, titre: '' is required",
+        "row 10, titre: is required",
         "row 11, annee: 'deux mille' is not a year",
     ]
     assert (pv.n_rows, pv.n_valid, pv.n_rejected_rows) == (10, 1, 9)
@@ -157,8 +158,8 @@ def test_valid_rows_load_only_when_chosen(site):
     ("titre;budget\nProjet;10 €\n".encode(), "nocall.csv", "nocall.csv: missing required column(s): call (columns found: titre, budget)"),
     (HEADER_FR.encode(), "header.csv", "header.csv: the header is there but no data row"),
     (b"\x00\x01\x02binary", "bin.csv", "bin.csv: not a text file (binary content); save it as CSV (UTF-8) or XLSX"),
-    (b"PK\x03\x04 not really a zip", "broken.xlsx", "broken.xlsx: not a readable XLSX workbook (BadZipFile)"),
-    (b"a;b", "notes.txt", "notes.txt: only .csv and .xlsx files can be imported"),
+    (b"PK\x03\x04 not really a zip", "broken.xlsx", "broken.xlsx: not a readable XLSX workbook (not a ZIP archive)"),
+    (b"a;b", "notes.txt", "notes.txt: only .csv, .xlsx and .parquet files can be imported"),
 ])
 def test_unreadable_files(data, name, message, site):
     pv = importer.preview(data, name)
@@ -185,7 +186,8 @@ def test_cells_are_trimmed_and_amounts_read_in_every_usual_form():
     """The import's SQL cell parsers, row by row, on the real staging path (a CSV written here)."""
     text = "appel;titre;budget_total;taux_fse\n" + "".join(f"AAP;{t};{b};{r}\n" for t, b, r, *_ in CELLS)
     con = duckdb.connect()
-    st = tabular.stage(con, text.encode(), "cells.csv")
+    schema.prepare(con)
+    st = tables.stage(con, text.encode(), "cells.csv")
     got = con.execute(f"SELECT title, total_budget, fse_rate::DECIMAL(9, 6) FROM {st.prefix}_typed ORDER BY row_no").fetchall()
     assert got == [tuple(c[3:]) for c in CELLS]
 
@@ -193,7 +195,7 @@ def test_cells_are_trimmed_and_amounts_read_in_every_usual_form():
 def test_huge_cell_and_size_limit():
     big = (HEADER_FR + "\nAAP;2026;Z;" + "x" * 6000 + ";;;;;;;;;;;\n").encode()
     pv = importer.preview(big, "big.csv")
-    assert pv.rejected[0]["message"] == "is 6000 characters long (at most 5000)"
+    assert pv.rejected[0]["message"] == f"row 2, titre: '{'x' * 39}…' is 6000 characters long (at most 5000)"
     pv = importer.preview(b"x" * 2_000_000, "huge.csv", max_bytes=1_000_000)
     assert pv.fatal == "huge.csv: 2.0 MB, more than the 1 MB accepted"
 
@@ -202,7 +204,7 @@ def test_windows_1252_csv_is_read_and_said():
     data = GOOD_FR.encode("cp1252", errors="replace")
     pv = importer.preview(data, "excel.csv")
     assert pv.n_valid == 3 and pv.encoding == "windows-1252"
-    assert pv.warnings[0]["message"] == "the file is not UTF-8: read as Windows-1252 (Excel's French CSV)"
+    assert pv.warnings[0] == "the file is not UTF-8: read as Windows-1252 (Excel's French CSV)"
 
 
 def test_reimport_is_stable_and_a_corrected_file_replaces_its_rows(site):
@@ -242,5 +244,5 @@ def test_cli_imports_tables_found_in_the_input_folder(tmp_path):
 
 def test_template_round_trips():
     for lang in ("fr", "en"):
-        pv = importer.preview(tabular.template_csv(lang), f"template_{lang}.csv")
+        pv = importer.preview(template_csv(lang), f"template_{lang}.csv")
         assert (pv.fatal, pv.n_valid, pv.rejected) == (None, 1, [])

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from etl import pipeline
-from etl.parsers import avise, fse, ptce, rtes
+from etl import build as pipeline
+from etl.parsers import avise, fse, ptce, registry, rtes
 
 FSE_VARIANT = """
 
@@ -269,7 +269,7 @@ def test_ptce_variant_envelope_gap_is_flagged(tmp_path):
     ("Un texte quelconque sans structure connue.\n", None),
 ])
 def test_family_detection_by_content(text, family):
-    assert pipeline.detect_family(text) == family
+    assert registry.detect_family(text) == family
 
 
 def test_rtes_sheet_without_title_takes_toc_title():

@@ -160,8 +160,10 @@ def test_missing_warehouse_is_reported(monkeypatch, tmp_path):
 
 def test_quartiles_read_from_the_budget_bands_stay_within_the_stated_error(monkeypatch):
     exact = Q.budget_quartiles(Filters(), "status").set_index("grp")
-    monkeypatch.setattr(Q, "EXACT_QUANTILES", 0)  # as above 200,000 budgets
-    Q.st.cache_data.clear()
+    from analytics.queries import budgets
+
+    monkeypatch.setattr(budgets, "EXACT_QUANTILES", 0)  # as above 200,000 budgets
+    Q.budget_quartiles.clear()
     banded = Q.budget_quartiles(Filters(), "status").set_index("grp")
     assert Q.quartiles_are_approximate(Filters())
     err = Q.band_error()
@@ -171,7 +173,7 @@ def test_quartiles_read_from_the_budget_bands_stay_within_the_stated_error(monke
         b = banded.loc[grp]
         assert (b["n"], b["min"], b["max"], b["total"]) == (row["n"], row["min"], row["max"], row["total"])
         assert b["min"] <= b["q1"] <= b["median"] <= b["q3"] <= b["max"]
-    Q.st.cache_data.clear()
+    Q.budget_quartiles.clear()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -212,7 +214,7 @@ def test_programme_issues_follow_the_filtered_projects(tmp_path, raw_copy, monke
     assert "enveloppe globale de 2.75 millions" in text
     doc.write_text(text.replace("enveloppe globale de 2.75 millions", "enveloppe globale de 9.75 millions"),
                    encoding="utf-8")
-    from etl.pipeline import build
+    from etl.build import build
 
     db = tmp_path / "wh.duckdb"
     build(raw_copy, db)

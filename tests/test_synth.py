@@ -6,7 +6,7 @@ import shutil
 import duckdb
 
 from etl import synth
-from etl.pipeline import build
+from etl.build import build
 from tests.conftest import RAW
 
 
@@ -66,12 +66,12 @@ def test_large_table_keeps_no_text_and_the_detail_says_where_to_look(tmp_path, m
     """Above DETAIL_ROWS a table keeps no text nor printed values; the project page says so and names the row."""
     from streamlit.testing.v1 import AppTest
 
-    from etl import tabular
+    from etl.tables import load as table_load
     from tests.conftest import ROOT
 
     tables, db = tmp_path / "tables", tmp_path / "wh.duckdb"
     synth.generate(1500, tables / "big.csv", seed=5)
-    monkeypatch.setattr(tabular, "DETAIL_ROWS", 1000)
+    monkeypatch.setattr(table_load, "DETAIL_ROWS", 1000)
     build([RAW, tables], db, skip_invalid_rows=True)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM source_lines WHERE source_file = 'big.csv'").fetchone()[0] == 0
@@ -87,7 +87,7 @@ def test_large_table_keeps_no_text_and_the_detail_says_where_to_look(tmp_path, m
     monkeypatch.setenv("ESS_WAREHOUSE", str(db))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
-    at.switch_page("views/6_projects.py").run()
+    at.switch_page("app_pages/6_projects.py").run()
     assert not at.exception
     text = " ".join(c.value for c in at.caption).replace("\u202f", " ")
     grouped = f"{line:,}".replace(",", " ")

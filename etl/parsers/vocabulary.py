@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from common.text import fold_same_length, strip_marks
 from etl.clean import fold, parse_amount, parse_rate
 from etl.parsers.text import REF_DIR, words_to_int
 
@@ -34,15 +34,11 @@ _BULLET_RE = re.compile(rf"^[\s{re.escape(_BULLETS)}]+")
 def norm(text: str) -> str:
     """Lower case, no accents, typographic quotes and spaces made plain, markdown emphasis and HTML tags dropped."""
     text = re.sub(r"<[^>]+>", " ", text).replace("**", "").replace("__", "")
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("œ", "oe").replace("Œ", "OE")
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = strip_marks(text.replace("\u2019", "'").replace("\u2018", "'"))
     return re.sub(r"[\s\u00a0\u202f\u2007\u2009]+", " ", text).strip().lower()
 
 
-def same_length_fold(text: str) -> str:
-    """Lower case without accents, one character for one (positions in it are positions in ``text``)."""
-    return "".join((unicodedata.normalize("NFKD", c)[0] if not c.isascii() else c) for c in text.replace("’", "'")).lower()
+same_length_fold = fold_same_length
 
 
 @lru_cache(maxsize=1 << 16)

@@ -76,27 +76,27 @@ def _same(field_name: str, got: str, want: str) -> bool:
 
 
 def actual_records(path: Path) -> tuple[object, dict[str, dict]]:
-    """The document read by the real ETL (registry -> parser -> placement, as etl.pipeline.build_tables does):
+    """The document read by the real ETL (registry -> parser -> placement, as etl.documents.build_tables does):
     (the registry's reading, {title: {field: value}})."""
     from etl import geo
+    from etl.documents import build_tables
     from etl.parsers import registry
-    from etl.pipeline import build_tables
 
     reading = registry.read_document(path, geo.gazetteer())
     if reading.doc is None:
         return reading, {}
     frames = build_tables([reading.doc])
-    projects = frames["projects"]
+    projects = frames["stage_projects"]
     if projects.empty:
         return reading, {}
-    regions = frames["project_regions"].groupby("project_id")["region_code"].apply(list).to_dict() \
-        if not frames["project_regions"].empty else {}
-    deps = frames["project_departments"].groupby("project_id")["department_code"].apply(list).to_dict() \
-        if not frames["project_departments"].empty else {}
-    places = frames["places"].set_index("place_no").to_dict("index")
-    tags = frames["tag_sets"].set_index("tag_set_no")["tags"].to_dict() if not frames["tag_sets"].empty else {}
-    cof = frames["cofinancers"].groupby("project_id")["name"].apply(list).to_dict() \
-        if not frames["cofinancers"].empty else {}
+    regions = frames["stage_regions"].groupby("project_id")["region_code"].apply(list).to_dict() \
+        if not frames["stage_regions"].empty else {}
+    deps = frames["stage_departments"].groupby("project_id")["department_code"].apply(list).to_dict() \
+        if not frames["stage_departments"].empty else {}
+    places = frames["stage_places"].set_index("place_no").to_dict("index")
+    tags = frames["stage_tag_sets"].set_index("tag_set_no")["tags"].to_dict() if not frames["stage_tag_sets"].empty else {}
+    cof = frames["stage_cofinancers"].groupby("project_id")["name"].apply(list).to_dict() \
+        if not frames["stage_cofinancers"].empty else {}
     out: dict[str, dict] = {}
     for row in projects.to_dict("records"):
         pid = row["project_id"]

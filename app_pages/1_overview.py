@@ -5,6 +5,7 @@ import streamlit as st
 from analytics import charts, ui
 from analytics import queries as Q
 from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
+from common.contract import ENVELOPE_TOLERANCE
 
 
 def page():
@@ -59,12 +60,12 @@ def page():
         ok = bool(row.within_tolerance)
         share = abs(row.gap_eur) / row.envelope_eur if row.envelope_eur else 0
         c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"**{row.name}**  \n{fmt_int(row.n_grants, lg)} {t('funnel_laureates', lg).lower()}")
+        c1.markdown(f"**{ui.md_escape(row.name)}**  \n{fmt_int(row.n_grants, lg)} {t('funnel_laureates', lg).lower()}")
         c2.metric(t("envelope", lg), fmt_eur(row.envelope_eur, lg))
         c3.metric(t("grants_sum", lg), fmt_eur(row.grants_eur, lg),
                   delta=f"{fmt_eur(row.gap_eur, lg)} ({fmt_pct(share, lg, 2)})", delta_color="off")
-        (st.success if ok else st.warning)(
-            f"{t('gap', lg)} : {fmt_eur(row.gap_eur, lg)} — {t('within_tolerance' if ok else 'outside_tolerance', lg)}")
+        tolerance = t("within_tolerance" if ok else "outside_tolerance", lg, tol=fmt_pct(ENVELOPE_TOLERANCE, lg))
+        (st.success if ok else st.warning)(f"{t('gap', lg)} : {fmt_eur(row.gap_eur, lg)} — {tolerance}")
     if not rec.empty:
         ui.table_twin(rec, "envelope_reconciliation")
 

@@ -1,0 +1,163 @@
+"""Typing and checking an imported table's rows, set-wise in DuckDB (the macros of etl/sql/macros.sql).
+
+``{p}_typed``: one row per data row that holds a value, each field typed; ``{p}_problems``: every problem found,
+by row and column (a rejected row is reported, never half-loaded). The columns are known by their position and
+the fields by the reviewed dictionary: no header, no cell and no file name is ever part of the SQL text (the
+file's part of the projects' keys is a bound parameter, the printed headers a table ``{p}_cols``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from common.contract import MAX_AMOUNT, MAX_CELL
+from common.i18n import message
+from etl.clean import slug
+from etl.tables.columns import Mapping, types
+
+# problem key (common/locales, section 'problem') -> the condition on the typed value that raises it, by type
+_CHECKS = {
+    "amount": [("{f} IS NULL", "not_amount"), ("{f} < 0", "negative"), (f"{{f}} > {MAX_AMOUNT}", "implausible")],
+    "rate": [("{f} IS NULL OR {f} < 0 OR {f} > 1", "not_rate")],
+    "date": [("{f} IS NULL", "not_date")],
+    "year": [("{f} IS NULL", "not_year")],
+    "status": [("{f} IS NULL", "not_status")],
+    "grant_kind": [("{f} IS NULL", "not_grant_kind")],
+}
+REQUIRED = ("call", "title")
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str
+    value: str
+    problem: str       # key in the catalogue's section 'problem'
+    detail: str = ""   # its parameter (a length, a row number)
+
+    def message(self, lang: str = "en") -> str:
+        text = message(f"problem.{self.problem}", lang, detail=self.detail, limit=MAX_CELL)
+        v = self.value if len(self.value) <= 40 else self.value[:39] + "…"
+        if v:
+            return message("problem.row", lang, row=self.row, column=self.column, value=v, problem=text)
+        return message("problem.row_no_value", lang, row=self.row, column=self.column, problem=text)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+def stem(name: str) -> str:
+    """The file's part of its projects' keys (letters, digits and dashes only)."""
+    return slug(Path(name).stem, 24) or "import"
+
+
+def raw_col(f: str) -> str:
+    """The column of ``{p}_typed`` holding a field's text as printed (trimmed): ``raw_{field}`` beside the parsed
+    value, or the field itself for text taken as it is (stored once: copying them cost a third of the typing)."""
+    return f if types()[f] in ("text", "list") and f != "project_id" else f"raw_{f}"
+
+
+def _blanks_out(x: str) -> str:
+    """Spaces of every kind and bold marks removed (plain replaces: cheaper than a regex)."""
+    for ch in (" ", "\u00a0", "\u202f", "*", "\t", "\n", "\r", "\f"):
+        x = f"replace({x}, chr({ord(ch)}), '')"
+    return x
+
+
+def _unit_out(x: str) -> str:
+    """A trailing '€', 'eur' or 'euros' removed (a CASE on suffixes: cheaper than a regex)."""
+    return (f"CASE WHEN ends_with({x}, '€') THEN left({x}, -1) WHEN ends_with({x}, 'eur') THEN left({x}, -3) "
+            f"WHEN ends_with({x}, 'euros') THEN left({x}, -5) ELSE {x} END")
+
+
+def cleaned_sql(x: str) -> str:
+    """A cell as the amount and rate parsers read it: lower case, no space of any kind, no bold mark, no unit."""
+    return _unit_out(_blanks_out(f"lower({x})"))
+
+
+def cell_sql(kind: str, x: str) -> str:
+    """The SQL that reads a cell ``x`` of a column of ``kind`` (amount, rate, date), as ``typed`` does in two
+    steps; tests/test_parity.py runs it against the documents' parsers (etl.clean)."""
+    return {"amount": f"ess_amount_c({cleaned_sql(x)})", "rate": f"ess_rate_c({cleaned_sql(x)})",
+            "date": f"ess_date({x})"}[kind]
+
+
+def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mapping) -> None:
+    """``{p}_typed`` and ``{p}_problems`` from ``{p}_raw``."""
+    p, idx, kinds = prefix, mapping.index, types()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_cols (pos INTEGER, field VARCHAR, printed VARCHAR)")
+    con.executemany(f"INSERT INTO {p}_cols VALUES (?, ?, ?)", [(i, f, mapping.printed[f]) for f, i in idx.items()])
+    # trim() copies every value; most values have no space to trim, so they are kept as they are (3x cheaper)
+    trimmed = "CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') ELSE nullif({c}, '') END"
+    raw = {f: (trimmed.format(c=f"c{int(idx[f])}") if f in idx else "NULL::VARCHAR") for f in kinds}
+    inner = ["rowid + 2 AS row_no"] + [f"{raw[f]} AS raw_{f}" for f in kinds]
+    inner += [f"{cleaned_sql(raw[f])} AS cl_{f}" for f, k in kinds.items() if k in ("amount", "rate")]
+    cols, joins = ["row_no"], []
+    for f, kind in kinds.items():
+        r, c = f"raw_{f}", f"cl_{f}"
+        if raw_col(f) == r:
+            cols.append(r)
+        if kind == "amount":
+            cols.append(f"ess_amount_c({c}) AS {f}")
+        elif kind == "rate":
+            cols.append(f"ess_rate_c({c}) AS {f}")
+        elif kind == "date":
+            cols.append(f"ess_date({r}) AS {f}")
+        elif kind == "year":
+            cols.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
+        elif kind in ("status", "grant_kind"):  # a small vocabulary: each distinct value mapped once, then joined
+            joins.append(f"LEFT JOIN (SELECT d.v, w.value AS m FROM (SELECT DISTINCT {raw[f]} AS v FROM {p}_raw) d "
+                         f"JOIN ess_{kind} w ON w.word = strip_accents(lower(d.v))) w_{f} ON w_{f}.v = {r}")
+            cols.append(f"w_{f}.m AS {f}")
+        elif f == "project_id":  # the warehouse key: the file's stem and the given id, else a slug of call and title
+            cols.append(f"'imp-' || $stem || '-' || CASE WHEN {r} IS NOT NULL THEN left(ess_slug_id({r}), 60) ELSE "
+                        f"left(ess_slug(raw_call || ' ' || raw_title), 40) || '-' || "
+                        f"left(md5(lower(raw_call || '|' || raw_title)), 6) END AS project_id")
+        else:
+            cols.append(f"{r} AS {f}")
+    nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(cols)} FROM "
+                f"(SELECT {', '.join(inner)} FROM {p}_raw) {' '.join(joins)} WHERE {nonblank}", {"stem": stem(name)})
+    checks = []
+    for f, kind in kinds.items():
+        if f not in idx:
+            continue
+        pos, r = int(idx[f]), raw_col(f)
+        checks.append(f"SELECT row_no, {pos} AS pos, 0 AS ord, left({r}, 41) AS value, 'too_long' AS problem, "
+                      f"length({r})::VARCHAR AS detail FROM {p}_typed WHERE length({r}) > {MAX_CELL}")
+        for cond, problem in _CHECKS.get(kind, []):
+            checks.append(f"SELECT row_no, {pos}, 0, {r}, '{problem}', '' FROM {p}_typed "
+                          f"WHERE {r} IS NOT NULL AND length({r}) <= {MAX_CELL} AND ({cond.format(f=f)})")
+    for f in REQUIRED:
+        checks.append(f"SELECT row_no, {int(idx[f])}, 1, '', 'required', '' FROM {p}_typed WHERE {raw_col(f)} IS NULL")
+    id_pos = int(idx.get("project_id", idx["title"]))
+    checks.append(f"""SELECT row_no, {id_pos}, 2, pid, 'duplicate', first_row::VARCHAR FROM (
+        SELECT row_no, pid, min(row_no) OVER (PARTITION BY pid) AS first_row FROM (
+            SELECT row_no, coalesce(raw_project_id, call || '|' || title) AS pid FROM {p}_typed
+            WHERE title IS NOT NULL)) WHERE row_no > first_row""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_problems AS
+        SELECT x.row_no, c.printed AS column_name, coalesce(x.value, '') AS value, x.problem, x.detail, x.pos, x.ord
+        FROM ({' UNION ALL '.join(checks)}) x JOIN {p}_cols c USING (pos) ORDER BY x.row_no, x.ord, x.pos""")
+
+
+def problems(con: duckdb.DuckDBPyConnection, prefix: str, limit: int | None = None) -> list[RowProblem]:
+    rows = con.execute(f"SELECT row_no, column_name, value, problem, detail FROM {prefix}_problems "
+                       f"ORDER BY row_no, ord, pos LIMIT $n", {"n": int(limit) if limit else 2 ** 62}).fetchall()
+    return [RowProblem(int(r), c, v, k, d) for r, c, v, k, d in rows]
+
+
+def sample(con: duckdb.DuckDBPyConnection, prefix: str, n: int = 20) -> pd.DataFrame:
+    """The first valid rows, typed, as the preview shows them."""
+    return con.execute(f"""SELECT row_no AS row, call, title, status, location, total_budget, fse_amount, fse_rate,
+                                  grant, start_date, end_date FROM {prefix}_typed
+                           WHERE row_no NOT IN (SELECT row_no FROM {prefix}_problems) ORDER BY row_no LIMIT $n""",
+                       {"n": int(n)}).df()
+
+
+def problem_texts(lang: str = "en") -> list[tuple[str, str]]:
+    """(problem key, its sentence with '{detail}' left in): the SQL side writes the rejected rows' issues with them."""
+    keys = ["too_long", "required", "duplicate"] + [k for checks in _CHECKS.values() for _, k in checks]
+    return [(k, message(f"problem.{k}", lang, detail="{detail}", limit=MAX_CELL)) for k in dict.fromkeys(keys)]
