@@ -97,7 +97,11 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
     for r in issues.head(8).itertuples():
         bullets.append(f"{t('sev_' + r.severity, lang)} — {rule_label(r.rule)} : {r.n}")
     errors = Q.issues_list(f, severities=("error",), limit=4)
-    bullets += [f"{r.record[:60]} : {rule_label(r.rule)} ({r.values})" for r in errors.itertuples()]
+    for r in errors.itertuples():  # an issue may be about a file's row, with neither project nor programme
+        what = r.record if isinstance(r.record, str) else f"{r.source_file or '?'}" + (
+            f", {t('line', lang).lower()} {int(r.source_line)}" if r.source_line == r.source_line and r.source_line else "")
+        bullets.append(f"{what[:60]} : {rule_label(r.rule)}" + (f" ({r.values})" if isinstance(r.values, str)
+                                                                  and r.values else ""))
     slides.append(Slide(title=t("deck_caveats", lang), bullets=bullets))
     return slides
 

@@ -11,6 +11,8 @@ import unicodedata
 from functools import lru_cache
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# What an imported cell is trimmed of (etl/tables/check.py): spaces, tabs, line breaks, no-break spaces.
+TRIMMED = " \t\n\r\u00a0\u202f"
 # Letters written as two (French 'œ', 'æ') and the typographic ligatures PDF exports leave in words ('ﬁ'): the same
 # table feeds the SQL macro ess_ligatures (etl/schema.py), so that both sides read 'Œuvre' and 'ﬁnance' alike.
 LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl",

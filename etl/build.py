@@ -126,12 +126,14 @@ def write_warehouse(frames: dict[str, pd.DataFrame] | Callable[[], dict[str, pd.
             con.execute("SET enable_progress_bar = false")  # it writes to stdout, which the CLI reserves for its summary
             con.execute(f"SET threads = {int(settings.duckdb_threads(default=os.cpu_count() or 2))}")
             con.execute(f"SET memory_limit = '{settings.etl_memory()}'")  # validated by settings; spills beyond it
-            schema.apply(con)
-            schema.apply_staging(con)
             schema.prepare(con)
             staged = [stage_table(con, path, skip_invalid_rows, f"t{i}") for i, path in enumerate(table_paths)]
             con.execute("SET enable_external_access = false")  # every file is read: nothing else may be
-            _insert_frames(con, frames() if callable(frames) else frames)
+            frames = frames() if callable(frames) else frames
+            # the schema once the tables are read: its many small statements would wait for the parsing thread
+            schema.apply(con)
+            schema.apply_staging(con)
+            _insert_frames(con, frames)
             for path, st in zip(table_paths, staged):
                 load_table(con, path, st, report)
             counts = read_model.write(con, [st.prefix for st in staged])

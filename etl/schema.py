@@ -72,22 +72,23 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _comment(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _comments(sql: str) -> list[str]:
+    out = []
     for kind, obj, column, text in comments(sql):  # names and comments from etl/sql/*.sql, never from an input
-        if column is None:
-            con.execute(f"COMMENT ON VIEW {obj} IS {_literal(text)}")
-        else:
-            con.execute(f'COMMENT ON COLUMN {obj}."{column}" IS {_literal(text)}')
+        out.append(f"COMMENT ON VIEW {obj} IS {_literal(text)}" if column is None
+                   else f'COMMENT ON COLUMN {obj}."{column}" IS {_literal(text)}')
+    return out
 
 
 def apply(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the warehouse's tables and views (once, in a new file) and store each column's comment."""
-    for name in WAREHOUSE_FILES:
-        _comment(con, _execute(con, name))
+    """Create the warehouse's tables and views (once, in a new file) and store each column's comment, in one
+    transaction (a statement each cost 1.3 s for 287 comments in a file database)."""
+    statements = [c for name in WAREHOUSE_FILES for c in _comments(_execute(con, name))]
     # the view facts is projects: its columns carry projects' comments
-    for column, text in con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'projects' "
-                                    "AND comment IS NOT NULL").fetchall():
-        con.execute(f'COMMENT ON COLUMN facts."{column}" IS {_literal(text)}')
+    projects = {c: text for kind, obj, c, text in comments((SQL_DIR / "010_contract.sql").read_text(encoding="utf-8"))
+                if obj == "projects" and c}
+    statements += [f'COMMENT ON COLUMN facts."{c}" IS {_literal(text)}' for c, text in projects.items()]
+    con.execute("BEGIN TRANSACTION;\n" + ";\n".join(statements) + ";\nCOMMIT;")
 
 
 def apply_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,10 +120,10 @@ def macros(con: duckdb.DuckDBPyConnection) -> None:
     _execute(con, "macros.sql")
     with (REF_DIR / "status_words.csv").open(encoding="utf-8") as fh:
         words = list(csv.DictReader(fh))
-    for kind in ("status", "grant_kind"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE ess_{kind} (word VARCHAR, value VARCHAR)")
-        con.executemany(f"INSERT INTO ess_{kind} VALUES (?, ?)",
-                        [(w["word"], w["value"]) for w in words if w["kind"] == kind])
+    for kind in ("status", "grant_kind"):  # one statement each, the words bound as lists
+        mine = [w for w in words if w["kind"] == kind]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ess_{kind} AS SELECT unnest($w) AS word, unnest($v) AS value",
+                    {"w": [w["word"] for w in mine], "v": [w["value"] for w in mine]})
 
 
 def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:

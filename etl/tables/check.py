@@ -15,6 +15,7 @@ import pandas as pd
 
 from common.contract import MAX_AMOUNT, MAX_CELL
 from common.i18n import message
+from common.text import TRIMMED
 from etl.clean import slug
 from etl.tables.columns import Mapping, types
 
@@ -28,6 +29,7 @@ _CHECKS = {
     "grant_kind": [("{f} IS NULL", "not_grant_kind")],
 }
 REQUIRED = ("call", "title")
+WIDE_TRIM = ("call", "call_year", "funder", "project_id", "location")  # text fields that are keys or places
 
 
 @dataclass
@@ -73,6 +75,20 @@ def _unit_out(x: str) -> str:
             f"WHEN ends_with({x}, 'euros') THEN left({x}, -5) ELSE {x} END")
 
 
+_CODES = ", ".join(str(ord(c)) for c in TRIMMED)
+_TRIM = "".join(TRIMMED)
+
+
+def trim_sql(x: str) -> str:
+    """A cell without the spaces, tabs, line breaks and no-break spaces around it (common.text.TRIMMED), NULL if
+    blank. trim() copies every value; most values have nothing to trim, so they are kept as they are (3x cheaper):
+    the first character checked by its code, the last for the two spaces that end cells (a space, a no-break space;
+    checking more cost a tenth of the import of ten million rows)."""
+    ends = " OR ".join(f"ends_with({x}, '{c}')" for c in " \u00a0")
+    return (f"CASE WHEN ord({x}) IN ({_CODES}) OR {ends} THEN nullif(trim({x}, '{_TRIM}'), '') "
+            f"ELSE nullif({x}, '') END")
+
+
 def cleaned_sql(x: str) -> str:
     """A cell as the amount and rate parsers read it: lower case, no space of any kind, no bold mark, no unit."""
     return _unit_out(_blanks_out(f"lower({x})"))
@@ -85,17 +101,30 @@ def cell_sql(kind: str, x: str) -> str:
             "date": f"ess_date({x})"}[kind]
 
 
-def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mapping) -> None:
-    """``{p}_typed`` and ``{p}_problems`` from ``{p}_raw``."""
+def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mapping, n_header: int) -> None:
+    """``{p}_typed`` and ``{p}_problems`` from ``{p}_raw`` (whose columns past the header's ``n_header`` hold the
+    cells of rows longer than the header)."""
     p, idx, kinds = prefix, mapping.index, types()
+    overflow = [c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE {p}_raw)").fetchall()][n_header:]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_cols (pos INTEGER, field VARCHAR, printed VARCHAR)")
-    con.executemany(f"INSERT INTO {p}_cols VALUES (?, ?, ?)", [(i, f, mapping.printed[f]) for f, i in idx.items()])
-    # trim() copies every value; most values have no space to trim, so they are kept as they are (3x cheaper)
-    trimmed = "CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') ELSE nullif({c}, '') END"
-    raw = {f: (trimmed.format(c=f"c{int(idx[f])}") if f in idx else "NULL::VARCHAR") for f in kinds}
+    con.executemany(f"INSERT INTO {p}_cols VALUES (?, ?, ?)", [(i, f, mapping.printed[f]) for f, i in idx.items()]
+                    + [(n_header, None, f"#{n_header + 1}")])
+    # keys and vocabularies (the call, the place, a date, a status…) are trimmed of every kind of space
+    # (common.text.TRIMMED: a no-break space pasted after a call's name would make it another call); free text and
+    # amounts of plain spaces (an amount's value is read from the cell without any space; checking every kind of
+    # space on every cell of ten million rows cost a tenth of the import)
+    narrow = "CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') ELSE nullif({c}, '') END"
+    raw = {f: ((trim_sql(f"c{int(idx[f])}") if f in WIDE_TRIM or kinds[f] in ("date", "year")
+                else narrow.format(c=f"c{int(idx[f])}")) if f in idx else "NULL::VARCHAR") for f in kinds}
     inner = ["rowid + 2 AS row_no"] + [f"{raw[f]} AS raw_{f}" for f in kinds]
-    inner += [f"{cleaned_sql(raw[f])} AS cl_{f}" for f, k in kinds.items() if k in ("amount", "rate")]
-    cols, joins = ["row_no"], []
+    # the row's cells beyond the header: how many, and the first (a row is rejected, never cut short in silence)
+    if overflow:  # read leniently (a row longer than the header): the cells past the header, else nothing to carry
+        inner.append(f"CASE WHEN coalesce({', '.join(overflow)}) IS NULL THEN []::VARCHAR[] ELSE "
+                     f"list_filter([{', '.join(overflow)}], lambda v: nullif(trim(v), '') IS NOT NULL) END AS extra")
+    # amounts and rates are read from the cell as it is: cleaning removes every space anyway (no trim to compute)
+    inner += [f"{cleaned_sql(f'c{int(idx[f])}' if f in idx else 'NULL::VARCHAR')} AS cl_{f}"
+              for f, k in kinds.items() if k in ("amount", "rate")]
+    cols, joins = ["row_no"] + (["extra"] if overflow else []), []
     for f, kind in kinds.items():
         r, c = f"raw_{f}", f"cl_{f}"
         if raw_col(f) == r:
@@ -109,8 +138,10 @@ def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mappi
         elif kind == "year":
             cols.append(f"CASE WHEN regexp_full_match({r}, '(19|20)\\d{{2}}') THEN {r}::INTEGER END AS {f}")
         elif kind in ("status", "grant_kind"):  # a small vocabulary: each distinct value mapped once, then joined
+            # (trimmed of every kind of space here, once per distinct value)
             joins.append(f"LEFT JOIN (SELECT d.v, w.value AS m FROM (SELECT DISTINCT {raw[f]} AS v FROM {p}_raw) d "
-                         f"JOIN ess_{kind} w ON w.word = strip_accents(lower(d.v))) w_{f} ON w_{f}.v = {r}")
+                         f"JOIN ess_{kind} w ON w.word = strip_accents(lower(trim(d.v, '{_TRIM}')))) w_{f} "
+                         f"ON w_{f}.v = {r}")
             cols.append(f"w_{f}.m AS {f}")
         elif f == "project_id":  # the warehouse key: the file's stem and the given id, else a slug of call and title
             cols.append(f"'imp-' || $stem || '-' || CASE WHEN {r} IS NOT NULL THEN left(ess_slug_id({r}), 60) ELSE "
@@ -118,7 +149,7 @@ def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mappi
                         f"left(md5(lower(raw_call || '|' || raw_title)), 6) END AS project_id")
         else:
             cols.append(f"{r} AS {f}")
-    nonblank = " OR ".join(f"raw_{f} IS NOT NULL" for f in idx)
+    nonblank = " OR ".join([f"raw_{f} IS NOT NULL" for f in idx] + (["len(extra) > 0"] if overflow else []))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_typed AS SELECT {', '.join(cols)} FROM "
                 f"(SELECT {', '.join(inner)} FROM {p}_raw) {' '.join(joins)} WHERE {nonblank}", {"stem": stem(name)})
     checks = []
@@ -131,6 +162,9 @@ def typed(con: duckdb.DuckDBPyConnection, prefix: str, name: str, mapping: Mappi
         for cond, problem in _CHECKS.get(kind, []):
             checks.append(f"SELECT row_no, {pos}, 0, {r}, '{problem}', '' FROM {p}_typed "
                           f"WHERE {r} IS NOT NULL AND length({r}) <= {MAX_CELL} AND ({cond.format(f=f)})")
+    if overflow:
+        checks.append(f"SELECT row_no, {int(n_header)}, 3, left(extra[1], 41), 'extra_cells', "
+                      f"len(extra)::VARCHAR FROM {p}_typed WHERE len(extra) > 0")
     for f in REQUIRED:
         checks.append(f"SELECT row_no, {int(idx[f])}, 1, '', 'required', '' FROM {p}_typed WHERE {raw_col(f)} IS NULL")
     id_pos = int(idx.get("project_id", idx["title"]))
@@ -159,5 +193,5 @@ def sample(con: duckdb.DuckDBPyConnection, prefix: str, n: int = 20) -> pd.DataF
 
 def problem_texts(lang: str = "en") -> list[tuple[str, str]]:
     """(problem key, its sentence with '{detail}' left in): the SQL side writes the rejected rows' issues with them."""
-    keys = ["too_long", "required", "duplicate"] + [k for checks in _CHECKS.values() for _, k in checks]
+    keys = ["too_long", "required", "duplicate", "extra_cells"] + [k for checks in _CHECKS.values() for _, k in checks]
     return [(k, message(f"problem.{k}", lang, detail="{detail}", limit=MAX_CELL)) for k in dict.fromkeys(keys)]

@@ -32,8 +32,9 @@ def reference(con: duckdb.DuckDBPyConnection) -> None:
                 "department_code, region_code FROM read_csv($p, all_varchar = true)", {"p": str(ref / "communes.csv")})
     con.execute("CREATE OR REPLACE TEMP TABLE ess_postcodes AS SELECT * FROM read_csv($p, all_varchar = true)",
                 {"p": str(ref / "postcodes.csv")})
-    con.execute("CREATE OR REPLACE TEMP TABLE ess_problem_text (problem VARCHAR, text VARCHAR)")
-    con.executemany("INSERT INTO ess_problem_text VALUES (?, ?)", problem_texts("en"))
+    texts = problem_texts("en")
+    con.execute("CREATE OR REPLACE TEMP TABLE ess_problem_text AS SELECT unnest($k) AS problem, unnest($t) AS text",
+                {"k": [k for k, _ in texts], "t": [x for _, x in texts]})
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
@@ -211,7 +212,8 @@ def _issues(con, p: str, name: str, warnings: list[tuple[str, int]]) -> None:
     new_ids = "(SELECT coalesce(max(issue_id), 0) FROM stage_issues) + row_number() OVER ({})"
     cols = "issue_id, project_id, programme_id, rule, severity, message, \"values\", field, source_file, source_line"
     con.execute(f"""INSERT INTO stage_issues ({cols})
-        SELECT {new_ids.format('')}, project_id, NULL, rule, severity, message, vals, field, $name, line FROM (
+        SELECT {new_ids.format('ORDER BY line, rule, project_id, message')}, project_id, NULL, rule, severity, message,
+               vals, field, $name, line FROM (
             {source_checks(f'{p}_ok')}
             UNION ALL
             SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no
@@ -222,8 +224,8 @@ def _issues(con, p: str, name: str, warnings: list[tuple[str, int]]) -> None:
             UNION ALL
             SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || u.tag || ''' maps to no theme', u.tag, 'tags', o.row_no
             FROM {p}_ok o JOIN (SELECT s.themes, t.tag FROM {p}_tagset s JOIN {p}_tags t USING (set_id)
-                                WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)) u USING (themes)
-            ORDER BY line, rule)""", {"name": name, "rate_tolerance": RATE_TOLERANCE})
+                                WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)) u USING (themes))""",
+                {"name": name, "rate_tolerance": RATE_TOLERANCE})
     # rejected rows: reported, not loaded
     con.execute(f"""INSERT INTO stage_issues ({cols}, category)
         SELECT {new_ids.format('ORDER BY row_no, ord, pos')}, NULL, NULL, 'rejected_row', 'error',

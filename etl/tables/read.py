@@ -22,6 +22,7 @@ import re
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from common.contract import MAX_CELL
 from etl.errors import TableError
 
 MAX_COLUMNS = 500                         # columns of a table's header
@@ -42,6 +44,7 @@ XLSX_MAX_SECONDS = 120                    # reading time of a workbook
 _CHUNK = 8 * 1024 * 1024                  # a CSV rewritten 8 MB at a time
 _XLSX_BATCH = 20_000                      # rows of a workbook inserted at a time
 _HEAD = 1024 * 1024                       # bytes read to find the header
+OVERFLOW = 16  # columns read beyond the header's: a row with more cells than the header is rejected, not truncated
 
 
 @dataclass
@@ -66,7 +69,9 @@ def read(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: 
             path.write_bytes(data)
         elif path.stat().st_size == 0:
             raise TableError(key="etl.file_empty", file=name)
-        digest = _sha256(path)
+        # the file's SHA-256, computed while it is read (hashlib leaves the interpreter's lock to the reader)
+        hasher = ThreadPoolExecutor(max_workers=1)
+        digest = hasher.submit(_sha256, path)
         try:
             if suffix == ".xlsx":
                 raw = _read_xlsx(con, path, name, prefix)
@@ -79,7 +84,9 @@ def read(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: 
         except (duckdb.Error, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError,
                 zipfile.BadZipFile, csv.Error, UnicodeError, OverflowError, RecursionError, MemoryError) as exc:
             raise TableError(key="etl.reader_failed", file=name, why=why(exc, name)) from exc
-    raw.sha256 = digest
+        finally:
+            hasher.shutdown(wait=True)
+    raw.sha256 = digest.result()
     return raw
 
 
@@ -210,30 +217,53 @@ def _read_csv(con, path: Path, name: str, prefix: str, tmp: Path) -> Raw:
         raise TableError(key="etl.not_text", file=name)
     header, delim = _header(text, name)
     skip = _blank_lines(text.lstrip("\ufeff").split("\n"))
-    options = dict(delim=delim, header=True, all_varchar=True, quote='"', escape='"', null_padding=True,
-                   strict_mode=False, ignore_errors=False, skip=skip, names=[f"c{i}" for i in range(len(header))])
-    sql = (f"CREATE OR REPLACE TEMP TABLE {prefix}_raw AS SELECT * FROM read_csv($path, delim = $delim, "
-           "header = $header, all_varchar = $all_varchar, quote = $quote, escape = $escape, null_padding = $null_padding, "
-           "strict_mode = $strict_mode, ignore_errors = $ignore_errors, skip = $skip, names = $names{extra})")
     try:
         try:
-            con.execute(sql.format(extra=""), {"path": str(src), **options})
+            _load_csv(con, src, prefix, delim, skip, len(header))
         except duckdb.Error as exc:
-            if "null_padding" not in str(exc) and "parallel" not in str(exc):
-                if src is path and isinstance(exc, duckdb.InvalidInputException) and "unicode" in str(exc).lower():
-                    # invalid UTF-8 beyond the first megabyte: rewrite (as Windows-1252) and read again
-                    src = tmp / "normalised.csv"
-                    enc, warnings = _rewrite(path, src, "utf-8", name)
-                    con.execute(sql.format(extra=""), {"path": str(src), **options})
-                    return Raw(header, enc, "", warnings)
+            if src is not path or "unicode" not in str(exc).lower():
                 raise
-            # quoted cells holding line breaks: the parallel scanner cannot pad short rows; the single one can
-            con.execute(sql.format(extra=", parallel = false"), {"path": str(src), **options})
+            src = tmp / "normalised.csv"  # invalid UTF-8 past the first megabyte: read again as Windows-1252
+            enc, warnings = _rewrite(path, src, "utf-8", name)
+            _load_csv(con, src, prefix, delim, skip, len(header))
     except duckdb.Error as exc:
         line = re.search(r"\bLine:?\s*(\d+)", str(exc))
         where = f" (line {int(line.group(1))})" if line else ""
         raise TableError(key="etl.csv_unreadable", file=name, why=why(exc, name) + where) from exc
     return Raw(header, "utf-8" if enc == "utf-8-sig" else enc, "", warnings)
+
+
+def _load_csv(con, src: Path, prefix: str, delim: str, skip: int, width: int) -> None:
+    """``{prefix}_raw`` from a UTF-8 CSV, the dialect given whole (no sniffing), every column text.
+
+    First strictly (the usual file: quick, every thread); a row with more cells than the header, or a quoted line
+    break, makes DuckDB say so, and the file is then read leniently with OVERFLOW more columns than the header's:
+    a longer row is read whole and rejected by the checks (etl/tables/check.py), never cut short in silence. A quoted
+    line break needs the single-threaded scanner (the parallel one cannot pad short rows)."""
+    sql = ("CREATE OR REPLACE TEMP TABLE {p}_raw AS SELECT * FROM read_csv($path, auto_detect = false, delim = $delim, "
+           "header = true, quote = '\"', escape = '\"', null_padding = true, strict_mode = {strict}, "
+           "ignore_errors = false, skip = $skip, columns = $columns{extra})")
+    params = {"path": str(src), "delim": delim, "skip": skip}
+
+    def attempt(strict: bool, over: int, extra: str) -> None:
+        con.execute(sql.format(p=prefix, strict=str(strict).lower(), extra=extra),
+                    {**params, "columns": {f"c{i}": "VARCHAR" for i in range(width + over)}})
+
+    try:
+        attempt(True, 0, "")
+        return
+    except duckdb.Error as exc:
+        if "unicode" in str(exc).lower():
+            raise
+        quoted_break = "null_padding" in str(exc) or "parallel" in str(exc)
+    if quoted_break:
+        try:
+            attempt(True, 0, ", parallel = false")
+            return
+        except duckdb.Error as exc:
+            if "unicode" in str(exc).lower():
+                raise
+    attempt(False, OVERFLOW, ", parallel = false")
 
 
 # -- XLSX -----------------------------------------------------------------------------------------------------------
@@ -246,13 +276,14 @@ def _check_archive(path: Path, name: str) -> None:
     with zf:
         infos = zf.infolist()
         total = sum(i.file_size for i in infos)
+        for i in infos:  # the ratio first: a bomb is refused as one, whatever its size
+            if i.file_size > 1024 ** 2 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+                raise TableError(key="etl.xlsx_bomb", file=name, ratio=i.file_size // max(i.compress_size, 1),
+                                 limit=XLSX_MAX_RATIO)
         if total > XLSX_MAX_UNCOMPRESSED:
             raise TableError(key="etl.xlsx_too_large", file=name, size=round(total / 1024 ** 2),
                              limit=XLSX_MAX_UNCOMPRESSED // 1024 ** 2)
         for i in infos:
-            if i.file_size > 1024 ** 2 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
-                raise TableError(key="etl.xlsx_bomb", file=name, ratio=i.file_size // max(i.compress_size, 1),
-                                 limit=XLSX_MAX_RATIO)
             if i.filename.lower().endswith("sharedstrings.xml") and i.file_size > XLSX_MAX_SHARED_STRINGS:
                 raise TableError(key="etl.xlsx_too_large", file=name, size=round(i.file_size / 1024 ** 2),
                                  limit=XLSX_MAX_SHARED_STRINGS // 1024 ** 2)
@@ -301,7 +332,7 @@ def _read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
 
         def flush() -> None:
             nonlocal created, batch
-            df = pd.DataFrame(batch, columns=[f"c{i}" for i in range(width)], dtype="string")
+            df = pd.DataFrame(batch, columns=[f"c{i}" for i in range(width + 1)], dtype="string")
             con.register(f"{prefix}_batch", df)
             if created:
                 con.execute(f"INSERT INTO {prefix}_raw SELECT * FROM {prefix}_batch")
@@ -330,12 +361,13 @@ def _read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
                     raise TableError(key="etl.csv_too_wide", file=name, n=len(row), limit=MAX_COLUMNS)
                 header, width = row, len(row)
                 continue
-            batch.append((row + [""] * width)[:width])
+            extra = [c for c in row[width:] if c.strip()]  # cells beyond the header: kept, for the checks to reject
+            batch.append((row + [""] * width)[:width] + ["; ".join(extra)[:MAX_CELL + 1] if extra else ""])
             if len(batch) >= _XLSX_BATCH:
                 flush()
         if header is None:
             raise TableError(key="etl.file_empty", file=name)
-        while batch and not any(c.strip() for c in batch[-1]):
+        while batch and not any(c.strip() for c in batch[-1]):  # blank rows at the end
             batch.pop()
         if batch or not created:
             flush()
