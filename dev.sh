@@ -9,13 +9,15 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 setup() {
+  # $1: requirements.txt (run) or requirements-dev.txt (test: the runtime, the tests and the linter)
+  local req=${1:-requirements.txt}
   if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
   fi
-  if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
+  if ! cat requirements.txt "$req" | cmp -s - .venv/.requirements-"$req".installed 2>/dev/null; then
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -r requirements.txt
-    cp requirements.txt .venv/.requirements.installed
+    .venv/bin/python -m pip install --quiet -r "$req"
+    cat requirements.txt "$req" > .venv/.requirements-"$req".installed
   fi
 }
 
@@ -37,7 +39,7 @@ case "${1:-run}" in
     exec .venv/bin/streamlit run dashboard.py "${@:2}"
     ;;
   test)
-    setup
+    setup requirements-dev.txt
     chromium
     .venv/bin/ruff check .
     exec .venv/bin/python -m pytest "${@:2}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from analytics import charts, exports
 from analytics import queries as Q
 from analytics.filters import Filters
 from analytics.i18n import fmt_date, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
+from common import settings
 
-CHROMIUM = os.environ.get("ESS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = settings.chromium()
 
 
 @dataclass

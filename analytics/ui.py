@@ -12,56 +12,10 @@ from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
 from analytics.i18n import fmt_date, fmt_int, t
+from analytics.i18n import rule_label as i18n_rule_label
 
 log = logging.getLogger("ess.dashboard")
 
-RULE_LABELS = {
-    "fse_exceeds_budget": ("Montant FSE supérieur au budget", "ESF amount above budget"),
-    "grant_exceeds_budget": ("Subvention supérieure au budget", "Grant above budget"),
-    "rate_mismatch": ("Taux déclaré ≠ montant ÷ budget", "Stated rate ≠ amount ÷ budget"),
-    "end_before_start": ("Fin avant le début", "End before start"),
-    "unparseable_amount": ("Montant illisible", "Unreadable amount"),
-    "unparseable_date": ("Date illisible", "Unreadable date"),
-    "unparseable_value": ("Valeur illisible", "Unreadable value"),
-    "missing_amount": ("Montant manquant", "Missing amount"),
-    "missing_fse": ("Code FSE manquant", "Missing ESF code"),
-    "missing_location": ("Lieu manquant", "Missing location"),
-    "missing_start": ("Date manquante", "Missing date"),
-    "missing_theme": ("Thème manquant", "Missing theme"),
-    "missing_title": ("Titre manquant", "Missing title"),
-    "missing_authority": ("Collectivité non nommée", "Local authority not named"),
-    "negative_amount": ("Montant négatif", "Negative amount"),
-    "envelope_mismatch": ("Subventions ≠ enveloppe", "Grants ≠ envelope"),
-    "funnel_inconsistent": ("Entonnoir incohérent", "Inconsistent funnel"),
-    "grant_range_inverted": ("Fourchette de subvention inversée", "Grant range inverted"),
-    "duplicate_identifier": ("Identifiant en double", "Duplicate identifier"),
-    "count_mismatch": ("Décompte différent du document", "Count differs from the document"),
-    "unresolved_location": ("Lieu non trouvé", "Place not found"),
-    "ambiguous_location": ("Lieu ambigu", "Ambiguous place"),
-    "unknown_postcode": ("Code postal inconnu", "Unknown postcode"),
-    "location_conflict": ("Lieux contradictoires", "Conflicting places"),
-    "location_inferred": ("Région déduite de l'ordre du document", "Region inferred from document order"),
-    "outside_regions": ("Lieu hors des 18 régions", "Place outside the 18 regions"),
-    "unmapped_tag": ("Étiquette sans thème", "Tag without theme"),
-    "unthemed": ("Aucun thème", "No theme"),
-    "layout_merged_fields": ("Champs fusionnés à l'impression", "Fields merged in print"),
-    "title_from_toc": ("Titre repris du sommaire", "Title taken from the contents"),
-    "actions_count_mismatch": ("Nombre d'actions différent", "Number of actions differs"),
-    "structure_not_found": ("Structure non reconnue", "Structure not recognised"),
-    "rejected_row": ("Ligne de tableau rejetée", "Table row rejected"),
-    "table_warning": ("Remarque sur le tableau importé", "Note on the imported table"),
-    "no_records": ("Document sans aucun enregistrement lu", "Document with no record read"),
-    "records_missing": ("Moins d'enregistrements que le document n'en annonce", "Fewer records than the document announces"),
-    "records_extra": ("Plus d'enregistrements que le document n'en annonce", "More records than the document announces"),
-    "field_missing_everywhere": ("Champ absent de tous les enregistrements", "Field missing on every record"),
-    "missing_field": ("Champ attendu non lu", "Expected field not read"),
-    "unreadable_document": ("Document illisible", "Unreadable document"),
-    "unrecognised_document": ("Document non reconnu", "Document not recognised"),
-    "document_skipped": ("Document ignoré", "Document skipped"),
-    "scheme_incomplete": ("Dispositif lu en partie", "Scheme read in part"),
-    "funnel_line_unread": ("Ligne d'entonnoir non lue", "Funnel line not read"),
-    "encoding_guessed": ("Encodage deviné", "Encoding guessed"),
-}
 
 
 def lang() -> str:
@@ -73,8 +27,7 @@ def filters() -> Filters:
 
 
 def _rule_label(rule: str, lg: str) -> str:
-    pair = RULE_LABELS.get(rule)
-    return pair[0 if lg == "fr" else 1] if pair else rule
+    return i18n_rule_label(rule, lg)
 
 
 def rule_label(rule: str) -> str:

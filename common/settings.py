@@ -28,6 +28,8 @@ VARIABLES = [
     Variable("ESS_DUCKDB_MEMORY", "2GB", "DuckDB memory limit of the dashboard (it spills to disk beyond)"),
     Variable("ESS_ETL_MEMORY", "2GB", "DuckDB memory limit of a build (it spills to disk beyond)"),
     Variable("ESS_CHROMIUM", "/usr/bin/chromium", "the Chromium that renders chart images and the deck's PDF"),
+    Variable("ESS_DEBUG", "(off)", "1: the ETL's command line shows the traceback of an internal error"),
+    Variable("ESS_FUZZ", "(off)", "N: the import's property tests run N random examples each instead of CI's 40"),
 ]
 
 
@@ -79,6 +81,10 @@ def app_memory() -> str:
 
 def etl_memory() -> str:
     return _memory("ESS_ETL_MEMORY")
+
+
+def debug() -> bool:
+    return bool(_get("ESS_DEBUG"))
 
 
 def chromium() -> str:

@@ -8,10 +8,10 @@ passed)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from common import settings
 from etl.build import DEFAULT_DB, DEFAULT_IMPORTS, DEFAULT_INPUT, build
 from etl.errors import EtlError
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print("The previous warehouse, if any, is unchanged.", file=sys.stderr)
         return 3 if exc.key == "etl.lock_busy" else 2
     except Exception as exc:  # noqa: BLE001 - an ETL bug: one clear line, the traceback only when asked for
-        if os.environ.get("ESS_DEBUG"):
+        if settings.debug():
             raise
         print("ETL failed: " + EtlError(key="etl.internal", why=f"{type(exc).__name__}: {str(exc)[:200]}").message("en")
               + " (ESS_DEBUG=1 shows the traceback)", file=sys.stderr)

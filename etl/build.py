@@ -22,7 +22,7 @@ import pandas as pd
 from common import settings
 from etl import documents, lock, read_model, schema, tables
 from etl.errors import EtlError, TableError
-from etl.tables.read import why
+from etl.tables.raw import why
 
 DEFAULT_INPUT = settings.RAW_DIR
 DEFAULT_IMPORTS = settings.imports_dir()

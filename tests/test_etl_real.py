@@ -304,3 +304,19 @@ def test_fact_tables_carry_the_projects_types(con):
                               [table]).fetchall()
         assert len(carried) >= 8, table
         assert [(c, t) for c, t in carried if types[c] != t] == [], table
+
+
+def test_the_readme_documents_every_environment_variable():
+    """One table of settings (common.settings.VARIABLES), the README's table its copy; no other variable read."""
+    import re as _re
+
+    from common.settings import VARIABLES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = _re.findall(r"^\| `(ESS_\w+)` \|", readme, flags=_re.M)
+    assert documented == [v.name for v in VARIABLES]
+    read = set()
+    for path in list((ROOT / "etl").rglob("*.py")) + list((ROOT / "analytics").rglob("*.py")) + \
+            list((ROOT / "common").rglob("*.py")) + list((ROOT / "app_pages").glob("*.py")) + [ROOT / "dashboard.py"]:
+        read |= set(_re.findall(r"\"(ESS_[A-Z_]+)\"", path.read_text(encoding="utf-8")))
+    assert read <= {v.name for v in VARIABLES}
