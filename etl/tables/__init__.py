@@ -54,7 +54,10 @@ def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix:
     and reference tables (etl.schema.prepare)."""
     raw = read.read(con, data, name, prefix)
     mapping = columns.map_columns(raw.header, name)
-    check.typed(con, prefix, name, mapping, len(raw.header))
+    try:
+        check.typed(con, prefix, name, mapping, len(raw.header))
+    except duckdb.Error as exc:  # what a reader let through and the typing cannot take: said, never a traceback
+        raise TableError(key="etl.reader_failed", file=name, why=read.why(exc, name)) from exc
     st = Staged(name=name, prefix=prefix, n_rows=0, columns=mapping.printed, ignored_columns=mapping.ignored,
                 encoding=raw.encoding, warnings=raw.warnings, sha256=raw.sha256)
     st.n_rows = con.execute(f"SELECT count(*) FROM {prefix}_typed").fetchone()[0]

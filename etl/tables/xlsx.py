@@ -65,6 +65,21 @@ def xlsx_cell(v) -> str:
     return str(v)
 
 
+def _rows(ws, name: str):
+    """The sheet's rows, a damaged part's error (a bad XML, an entity past the parser's limits) a TableError."""
+    rows = ws.iter_rows(values_only=True)
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except TableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl and its XML parser raise many kinds on a damaged sheet
+            raise TableError(key="etl.xlsx_unreadable", file=name, why=why(exc, name)) from exc
+        yield values
+
+
 def read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
     from openpyxl import load_workbook
 
@@ -100,7 +115,7 @@ def read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
             con.unregister(f"{prefix}_batch")
             batch = []
 
-        for values in ws.iter_rows(values_only=True):
+        for values in _rows(ws, name):
             n_rows += 1
             cells += len(values)
             if n_rows > XLSX_MAX_ROWS:
