@@ -14,7 +14,7 @@ st.set_page_config(page_title="Portefeuille ESS", layout="wide")
 
 # Widget keys of the filters and the Filters field each one feeds.
 KEYS = {"f_prog": "programmes", "f_status": "statuses", "f_reg": "regions", "f_dep": "departments", "f_theme": "themes",
-        "f_q": "search"}
+        "f_org": "orgs", "f_q": "search"}
 
 
 def _init_from_url() -> None:
@@ -26,6 +26,8 @@ def _init_from_url() -> None:
     st.session_state["lang"] = lg if lg in ("fr", "en") else "fr"
     f, dropped = Filters.parse_query(qp)
     st.session_state["_url_notes"] = dropped
+    if qp.get("pid"):  # a link to one project (the Organisations page's): opened on the Projects page
+        st.session_state["pr_goto"] = str(qp.get("pid"))[:200]
     for key, field in KEYS.items():
         v = getattr(f, field)
         st.session_state[key] = list(v) if isinstance(v, tuple) else v
@@ -96,6 +98,11 @@ def sidebar() -> Filters:
         st.session_state["f_theme"] = [x for x in st.session_state.get("f_theme", []) if x in th_names]
         st.multiselect(t("f_theme", lg), list(th_names), format_func=lambda x: th_names[x], key="f_theme",
                        placeholder=t("all", lg))
+        orgs = Q.org_options(tuple(st.session_state.get("f_org", [])))
+        org_names = dict(zip(orgs["org_id"], orgs["name"]))
+        st.session_state["f_org"] = [o for o in st.session_state.get("f_org", []) if o in org_names]
+        st.multiselect(t("f_org", lg), list(org_names), format_func=lambda o: org_names[o], key="f_org",
+                       placeholder=t("all", lg))
         rng = Q.ranges()
         top = int(-(-rng["budget_max"] // 10_000) * 10_000) or 10_000
         b0, b1 = st.session_state.get("_budget", (None, None))
@@ -120,7 +127,7 @@ def sidebar() -> Filters:
     return Filters(
         programmes=tuple(st.session_state["f_prog"]), statuses=tuple(st.session_state["f_status"]),
         regions=tuple(st.session_state["f_reg"]), departments=tuple(st.session_state["f_dep"]),
-        themes=tuple(st.session_state["f_theme"]),
+        themes=tuple(st.session_state["f_theme"]), orgs=tuple(st.session_state["f_org"]),
         budget_min=bmin if bmin > 0 else None, budget_max=bmax if bmax < top else None,
         year_from=yfrom if yfrom > ymin else None, year_to=yto if yto < ymax else None,
         search=st.session_state.get("f_q", "") or "")
@@ -138,6 +145,8 @@ def main() -> None:
         st.Page("app_pages/5_themes.py", title=t("page_themes", lg), icon="🏷️", url_path="themes"),
         st.Page("app_pages/6_projects.py", title=t("page_projects", lg), icon="🔎", url_path="projects"),
         st.Page("app_pages/7_quality.py", title=t("page_quality", lg), icon="✅", url_path="quality"),
+        st.Page("app_pages/9_organisations.py", title=t("page_organisations", lg), icon="🏢", url_path="organisations"),
+        st.Page("app_pages/10_sources.py", title=t("page_sources", lg), icon="📄", url_path="sources"),
     ]
     if import_enabled():
         pages.append(st.Page("app_pages/8_import.py", title=t("page_import", lg), icon="📥", url_path="import"))

@@ -329,3 +329,20 @@ def issues_bars(df: pd.DataFrame, lang: str, rule_label) -> go.Figure:
     fig.update_xaxes(title=t("count", lang), dtick=1 if len(df) and df["n"].max() < 10 else None)
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+# -- organisations ------------------------------------------------------------------------------------------
+def organisation_bars(df: pd.DataFrame, lang: str, top: int = 15) -> go.Figure:
+    """The organisations receiving the most: grants and EU contributions, stacked; names shortened on the axis, whole
+    in the hover."""
+    d = df.head(top).iloc[::-1]
+    short = [n if len(n) <= 40 else n[:39].rsplit(" ", 1)[0] + "…" for n in d["name"]]
+    fig = go.Figure()
+    for col, label, colour in (("grant_eur", t("or_grants", lang), PALETTE[0]), ("eu_eur", t("or_eu", lang), PALETTE[1])):
+        fig.add_trace(go.Bar(y=short, x=d[col].fillna(0), name=label, orientation="h", marker_color=colour,
+                             customdata=d["name"], hovertemplate="%{customdata}<br>" + _eur_hover("x", lang)
+                             + "<extra>" + label + "</extra>"))
+    fig = _layout(fig, t("or_chart", lang, n=len(d)), lang, height=140 + 26 * len(d))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=t("amount_eur", lang), **_eur_axis(lang, (d["grant_eur"].fillna(0) + d["eu_eur"].fillna(0)).max()))
+    return fig

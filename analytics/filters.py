@@ -9,7 +9,7 @@ from common.text import fold_search
 
 # URL parameter name for each field.
 _URL = {"programmes": "prog", "statuses": "status", "regions": "reg", "departments": "dep", "themes": "theme",
-        "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q"}
+        "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q", "orgs": "org"}
 
 
 # Regions and themes are filtered on the read side's bit masks (etl/read_model.py): mask column, dimension,
@@ -29,13 +29,15 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     search: str = ""
+    orgs: tuple[str, ...] = ()  # organisations.org_id (a SIREN, or 'n-' and a hash of the folded name)
 
     def is_empty(self) -> bool:
         return self == Filters()
 
     def needs_facts(self) -> bool:
-        """Only the free-text search needs the facts table; every other filter applies to the link tables too."""
-        return bool(self.search.strip())
+        """The free-text search and the organisations need the facts table; every other filter applies to the link
+        tables too (they carry the project's filter columns)."""
+        return bool(self.search.strip()) or bool(self.orgs)
 
     def where(self, alias: str = "f") -> tuple[str, list]:
         """A SQL condition on the read-side table ``facts AS alias`` and its bound parameters."""
@@ -63,6 +65,10 @@ class Filters:
         is_in("region_code", self.regions, "regions")
         is_in("department_code", self.departments, "fact_departments")
         is_in("theme_id", self.themes, "themes")
+        if self.orgs:  # the lead organisation, by its stable key
+            conds.append(f"{alias}.org_no IN (SELECT org_no FROM organisations WHERE org_id IN "
+                         f"({', '.join('?' * len(self.orgs))}))")
+            params.extend(self.orgs)
         if self.budget_min is not None:
             conds.append(f"{alias}.budget_eur >= ?")
             params.append(self.budget_min)

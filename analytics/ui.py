@@ -64,6 +64,9 @@ def describe(f: Filters, lg: str, esc=str) -> str:
     if f.themes:
         th = Q.themes().set_index("theme_id")["label_fr" if lg == "fr" else "label_en"]
         parts.append(f"{t('f_theme', lg)} : " + ", ".join(esc(str(th.get(x, x))) for x in f.themes))
+    if f.orgs:
+        names = Q.org_options(tuple(f.orgs)).set_index("org_id")["name"]
+        parts.append(f"{t('f_org', lg)} : " + ", ".join(esc(str(names.get(o, o))) for o in f.orgs))
     if f.budget_min is not None or f.budget_max is not None:
         from analytics.i18n import fmt_eur
 

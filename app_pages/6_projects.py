@@ -105,6 +105,12 @@ def page():
     st.divider()
     st.subheader(t("pr_detail", lg))
     opts = Q.project_options(f)
+    goto = st.session_state.pop("pr_goto", None)  # a link to one project (?pid=…): shown whatever the filters
+    if goto:
+        one = Q.project_by_id(goto)
+        if not one.empty:
+            opts = pd.concat([one, opts[opts["project_id"] != goto]], ignore_index=True)
+            st.session_state["pr_pick"] = goto
     titles = dict(zip(opts["project_id"], opts["title"]))
     pid = st.selectbox(t("pr_pick", lg), list(titles), format_func=lambda k: titles[k][:110], key="pr_pick")
     if pid:

@@ -60,6 +60,7 @@ def page():
             st.error(pv["fatal"])
         else:
             st.info(t("im_rows", lg, n=pv["n_rows"], v=pv["n_valid"], r=pv["n_rejected"]))
+            st.caption(t("im_profile", lg, p=pv["profile_label"]))
             st.caption(t("im_columns", lg, c=", ".join(f"{v} → {k}" for k, v in pv["columns"].items())))
             if pv["ignored_columns"]:
                 st.caption(t("im_ignored", lg, c=", ".join(pv["ignored_columns"])))

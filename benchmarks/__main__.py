@@ -139,6 +139,34 @@ def run_size(rows: int, work: Path, repeats: int, warm: bool = True, reference: 
     return res
 
 
+def run_profile(profile: str, rows: int, work: Path) -> dict:
+    """A published format's file of ``rows`` rows (etl.synth): its import and the bare read, three times in turns."""
+    from etl import synth
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    tables = work / f"profile_{profile}"
+    shutil.rmtree(tables, ignore_errors=True)
+    gen = synth.generate(rows, tables / f"{profile}_{rows}.csv", seed=11, profile=profile)
+    db = work / f"warehouse_{profile}.duckdb"
+    bare, imports = [], []
+    for _ in range(3):
+        settle()
+        bare.append(bare_read_csv(tables / f"{profile}_{rows}.csv", work))
+        settle()
+        imports.append(run_import(db, [ROOT / "data" / "raw", tables], env))
+    seconds = [e["seconds"] for e in imports]
+    shutil.rmtree(tables, ignore_errors=True)
+    db.unlink(missing_ok=True)
+    return {"profile": profile, "rows": rows, "csv_mb": round(gen["bytes"] / 1e6, 1), "projects": imports[-1]["projects"],
+            "import_s": round(statistics.median(seconds), 2), "bare_read_csv_s": round(statistics.median(bare), 2),
+            "import_vs_read_csv": round(statistics.median(i / b for i, b in zip(seconds, bare)), 1),
+            "import_runs_s": [round(x, 2) for x in seconds], "bare_read_csv_runs_s": [round(x, 2) for x in bare],
+            "etl_peak_rss_mb": max(e["peak_rss_mb"] for e in imports)}
+
+
+PROFILES = ("eu_2014_2020", "eu_2021_2027", "scdl")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true",
@@ -146,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="*", help="synthetic sizes (default 100000 1000000 10000000)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--name", default=None, help="results file name (default: quick or full)")
+    ap.add_argument("--profile-rows", type=int, default=None,
+                    help="rows of each published format's file (default: 10^6 in a full run, none with --quick)")
     args = ap.parse_args(argv)
     sizes = [0] + (args.sizes if args.sizes is not None else ([100_000] if args.quick else [100_000, 1_000_000, 10_000_000]))
     repeats = 1 if args.quick else args.repeats
@@ -162,7 +192,16 @@ def main(argv: list[str] | None = None) -> int:
             (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "repeats": repeats,
                                                              "results": results}, indent=1), encoding="utf-8")
             print(f"{rows or 'real'}: import {r['import_s']} s, pages done in {r['wall_s']} s", file=sys.stderr)
-    doc = {"machine": machine(), "repeats": repeats, "results": results}
+        profile_rows = args.profile_rows if args.profile_rows is not None else (0 if args.quick else 1_000_000)
+        profiles = []
+        for profile in PROFILES if profile_rows else ():
+            profiles.append(run_profile(profile, profile_rows, Path(tmp)))
+            print(f"{profile}: import {profiles[-1]['import_s']} s, {profiles[-1]['import_vs_read_csv']}x",
+                  file=sys.stderr)
+            (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "repeats": repeats,
+                                                             "results": results, "profiles": profiles}, indent=1),
+                                                 encoding="utf-8")
+    doc = {"machine": machine(), "repeats": repeats, "results": results, "profiles": profiles}
     print(report.markdown(doc))  # the README's tables
     print(f"\nper page: benchmarks/results/{name}.json; machine: {doc['machine']}")
     return 0

@@ -32,6 +32,15 @@ def markdown(doc: dict) -> str:
         out.append(f"| {_rows(r)} | {runs(r, 'import', imp)} | "
                    f"{runs(r, 'bare_read_csv', bare)} | {r.get('import_vs_read_csv', '–')} | "
                    f"{r['etl_peak_rss_mb'] / 1024:.1f} GB | {r['app_peak_rss_mb'] / 1024:.1f} GB | {r['warehouse_mb']:.0f} MB |")
+    if doc.get("profiles"):
+        out += ["", "Published formats (etl.synth --profile), import ÷ bare `read_csv` of the same file:", "",
+                "| format | rows | import (s) | bare `read_csv` (s) | import ÷ bare | ETL peak |",
+                "|---|---|---|---|---|---|"]
+        for r in doc["profiles"]:
+            rows = f"{r['rows']:,}".replace(",", " ")
+            imp, bare = runs(r, "import", f"{r['import_s']:.1f}"), runs(r, "bare_read_csv", f"{r['bare_read_csv_s']:.2f}")
+            out.append(f"| {r['profile']} | {rows} | {imp} | {bare} | {r['import_vs_read_csv']} | "
+                       f"{r['etl_peak_rss_mb'] / 1024:.1f} GB |")
     if any("import_runs_s" in r for r in res):
         out += ["", "Import and bare read: median of three runs made in turns (their range in brackets) up to a million "
                 "rows, one run above; the ratio is the median of each import over the bare read made just before it."]

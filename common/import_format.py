@@ -22,7 +22,7 @@ def template_csv(lang: str = "fr") -> bytes:
     """A template with every column and one example row (semicolon-separated, UTF-8 with BOM for Excel)."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";")
-    d = dictionary()
+    d = [x for x in dictionary() if x["template"] == "yes"]  # the published profiles' own fields are not offered
     w.writerow([x["field"] if lang == "en" else x["column_fr"] for x in d])
     w.writerow([x["example"] for x in d])
     return buf.getvalue().encode("utf-8-sig")

@@ -22,7 +22,7 @@ import pandas as pd
 from common import settings
 from etl import documents, lock, read_model, schema, tables
 from etl.errors import EtlError, TableError
-from etl.tables.raw import why
+from etl.tables.raw import register, why
 
 DEFAULT_INPUT = settings.RAW_DIR
 DEFAULT_IMPORTS = settings.imports_dir()
@@ -88,10 +88,12 @@ def load_table(con: duckdb.DuckDBPyConnection, path: Path, st: tables.Staged, re
     if con.execute("SELECT count(*) FROM source_documents WHERE source_file = $f", {"f": path.name}).fetchone()[0]:
         raise EtlError(key="etl.same_name", file=path.name)
     n = tables.load_staged(con, st)
-    con.execute("INSERT INTO source_documents (source_file, family, sha256, n_lines, n_records, status, title, encoding) "
-                "VALUES ($f, $fam, $sha, $lines, $n, 'loaded', $title, $enc)",
+    con.execute("INSERT INTO source_documents (source_file, family, sha256, n_lines, n_records, status, title, encoding, "
+                "profile, n_rows, modified_at) VALUES ($f, $fam, $sha, $lines, $n, 'loaded', $title, $enc, $profile, "
+                "$rows, $mod)",
                 {"f": path.name, "fam": tables.FAMILY, "sha": st.sha256, "lines": st.n_rows + 1, "n": n,
-                 "title": path.stem, "enc": st.encoding})
+                 "title": st.title or path.stem, "enc": st.encoding, "profile": st.profile, "rows": st.n_rows,
+                 "mod": datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)})
     tables.load.release(con, st.prefix)
     report.documents.append((path.name, tables.FAMILY, n))
     if st.n_rejected_rows:
@@ -106,7 +108,7 @@ def _insert_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
             continue
         cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = $t "
                                           "ORDER BY column_index", {"t": table}).fetchall()]
-        con.register("incoming", df.reindex(columns=[c for c in cols if c in df.columns]))
+        register(con, "incoming", df.reindex(columns=[c for c in cols if c in df.columns]))
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # table: a name of our own schema
         con.unregister("incoming")
 

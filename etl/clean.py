@@ -200,3 +200,23 @@ def key_slug(text: str) -> str:
     import hashlib
 
     return f"{slug(text, 40)}-{hashlib.sha1(fold(text).encode()).hexdigest()[:6]}"
+
+
+def siren_of(text: str | None) -> str | None:
+    """The SIREN of a SIRET (14 digits) or a SIREN (9), spaces and dots allowed: its first 9 digits, if their Luhn
+    key is right (the SQL side: the macro ess_luhn)."""
+    digits = re.sub(r"[ .\-]", "", text or "")
+    if not re.fullmatch(r"\d{9}|\d{14}", digits):
+        return None
+    return digits[:9] if siren_ok(digits[:9]) else None
+
+
+def siren_ok(siren: str) -> bool:
+    """The Luhn key of a 9-digit SIREN: every second digit from the right doubled (its digits summed)."""
+    if not re.fullmatch(r"\d{9}", siren or ""):
+        return False
+    total = 0
+    for i, ch in enumerate(siren, 1):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d // 10 + d % 10
+    return total % 10 == 0

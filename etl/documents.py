@@ -4,6 +4,7 @@ as rows of the build's staging tables (etl/sql/000_staging.sql) and of the contr
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,9 +45,14 @@ def parse_folder(input_dir: Path, report) -> list[ParsedDocument]:
             report.skipped.append((path.name, reading.skipped))
             report.skipped_documents.append(reading)
             continue
+        reading.doc.modified_at = _modified(path)
         docs.append(reading.doc)
         report.documents.append((path.name, reading.doc.family, len(reading.doc.projects)))
     return docs
+
+
+def _modified(path: Path):
+    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
 
 
 def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd.DataFrame]:
@@ -68,7 +74,8 @@ def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd
     for r in skipped:
         rows["source_documents"].append({"source_file": r.path.name, "family": None, "sha256": r.sha256,
                                          "n_lines": r.n_lines, "n_records": 0, "status": "skipped",
-                                         "skip_reason": r.skipped, "title": None, "encoding": r.encoding or None})
+                                         "skip_reason": r.skipped, "title": None, "encoding": r.encoding or None,
+                                         "modified_at": _modified(r.path) if r.path.exists() else None})
         add_issue(r.skip_issue, r.path.name, None)
 
     seen_programmes: dict[str, str] = {}
@@ -77,7 +84,8 @@ def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd
     for doc in docs:
         rows["source_documents"].append({"source_file": doc.source_file, "family": doc.family, "sha256": doc.sha256,
                                          "n_lines": doc.n_lines, "n_records": len(doc.projects), "status": "loaded",
-                                         "skip_reason": None, "title": doc.title or None, "encoding": doc.encoding})
+                                         "skip_reason": None, "title": doc.title or None, "encoding": doc.encoding,
+                                         "profile": doc.family, "modified_at": doc.modified_at})
         rows["document_counts"].extend({"source_file": doc.source_file, "what": c.what, "announced": c.announced,
                                         "found": c.found, "source_line": c.line, "raw_value": c.raw or None}
                                        for c in doc.counts)

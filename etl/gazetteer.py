@@ -101,6 +101,7 @@ class Gazetteer:
         for c in communes:
             if c["kind"] == "COM" and c.get("epci_code"):
                 per_epci[c["epci_code"]][c["department_code"]] += 1
+        self.epci_by_siren: dict[str, _Place] = {}  # an EPCI's code is its SIREN
         for e in _read("epci.csv"):
             counts = per_epci.get(e["epci_code"])
             listed = tuple(e["department_codes"].split("|"))
@@ -109,6 +110,7 @@ class Gazetteer:
             place = _Place("epci", e["name"], regs, (e["department_code"],) if len(regs) == 1 and len(dps) > 3
                            else dps)
             self.names[fold(e["name"])].append(place)
+            self.epci_by_siren[e["epci_code"]] = place
             short = re.sub(r"^(communaute d agglomeration|communaute de communes|communaute urbaine|metropole)"
                            r"( du| de la| de l| des| de| d)? ", "", fold(e["name"]))
             if short != fold(e["name"]) and len(short) > 4:

@@ -202,6 +202,26 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
     return complete(gz, result)
 
 
+def place_authority(name: str, siret: str = "", gz: Gazetteer | None = None) -> Placement:
+    """A grant's awarding authority's territory (a SCDL file gives no beneficiary address): an EPCI by its SIREN
+    (an EPCI's code is its SIREN), else the authority as named ('Région Bretagne', 'Département de la Gironde',
+    'Ville de Rennes', 'Rennes Métropole'). Method 'awarding_authority', flagged as an inference."""
+    gz = gz or gazetteer()
+    siren = re.sub(r"\D", "", siret or "")[:9]
+    epci = gz.epci_by_siren.get(siren)
+    found = _from_place(epci, "awarding_authority", f"SIREN {siren} = {epci.label}") if epci else \
+        resolve_text(gz, name or "")
+    if found is None or found.scope is None:
+        return Placement(None, [], [], None, "", [Issue(
+            "unresolved_location", "warning", f"the awarding authority '{name}' could not be placed", name or "",
+            "location")])
+    found.method = "awarding_authority"
+    found.evidence = found.evidence if epci else f"awarding authority {found.evidence}"
+    found.issues.append(Issue("placed_by_authority", "info", "placed on the awarding authority's territory (a grant "
+                              "file gives no beneficiary address)", name or "", "location"))
+    return complete(gz, found)
+
+
 def place_level(text: str) -> str | None:
     """'commune', 'department', 'region', 'epci' when ``text`` names exactly one such place."""
     pl = gazetteer().lookup(text)

@@ -43,6 +43,8 @@ class Preview:
     ignored_columns: list[str] = field(default_factory=list)
     sample: list[dict] = field(default_factory=list)
     encoding: str = ""
+    profile: str = ""         # the format recognised: template, eu_2014_2020, eu_2021_2027, scdl
+    profile_label: str = ""   # its name in the user's language
 
     @property
     def n_rejected_rows(self) -> int:
@@ -81,7 +83,7 @@ def preview(data: bytes, filename: str, max_bytes: int | None = None, lang: str 
             con.execute("SET enable_progress_bar = false")
             con.execute(f"SET memory_limit = '{settings.etl_memory()}'")
             schema.prepare(con)
-            st = tables.stage(con, data, name)
+            st = tables.stage(con, data, name, lang=lang)
             con.execute("SET enable_external_access = false")
             out.n_rows = st.n_rows
             out.rejected = [{**asdict(p), "message": p.message(lang)} for p in st.problems(con, 5000)]
@@ -89,6 +91,8 @@ def preview(data: bytes, filename: str, max_bytes: int | None = None, lang: str 
             out.n_valid = st.n_rows - st.n_rejected_rows
             out.warnings = st.warning_texts(lang)
             out.columns, out.ignored_columns, out.encoding = st.columns, st.ignored_columns, st.encoding
+            out.profile = st.profile
+            out.profile_label = tables.columns.LABELS[st.profile][0 if lang == "fr" else 1]
             out.sample = [{k: _plain(v) for k, v in r.items()}
                           for r in tables.check.sample(con, st.prefix).to_dict("records")]
     except EtlError as exc:

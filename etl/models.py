@@ -125,3 +125,4 @@ class ParsedDocument:
     sha256: str = ""
     n_lines: int = 0
     encoding: str = "utf-8"
+    modified_at: object = None  # the file's last modification (a datetime), when read from a file

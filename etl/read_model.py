@@ -78,8 +78,8 @@ def _sources(con, imports: list[str]) -> dict[tuple[str, str], int]:
                           for i, p in enumerate(imports, 1)))
     con.execute("""CREATE TEMP VIEW all_keys AS
         SELECT 0 AS src, p.rowid AS rid, project_id, programme_id, status, start_date, end_date, total_budget_eur,
-               fse_amount_eur, grant_amount_eur, p.rowid AS geo_key, p.rowid AS theme_key, p.rowid AS cofinancer_key,
-               p.rowid AS partner_key FROM stage_projects p"""
+               fse_amount_eur, grant_amount_eur, lead_org, lead_org_siren, p.rowid AS geo_key, p.rowid AS theme_key,
+               p.rowid AS cofinancer_key, p.rowid AS partner_key FROM stage_projects p"""
                 + "".join(f" UNION ALL BY NAME SELECT *, {i} AS src FROM {p}_keys" for i, p in enumerate(imports, 1)))
     # kind 1: region, 2: department, 3: theme (with its rule), 4: cofinancer, 5: partner (with its position; the
     # documents' own partners are copied as they are)
@@ -100,6 +100,40 @@ def _sources(con, imports: list[str]) -> dict[tuple[str, str], int]:
     return shift
 
 
+def _organisations(con) -> None:
+    """``organisations`` and ``org_of`` (each lead organisation's name and SIREN as printed -> its organisation and
+    how it was matched), from the distinct pairs: a million projects name some hundred thousand organisations.
+
+    Its name: the one most of its projects print, the shortest on a tie (without 'Asso' and the like). Keyed by the
+    SIREN where a valid one is known (ess_luhn; a wrong one was flagged); else by the name folded (case,
+    accents and punctuation aside). A name without SIREN joins a SIREN's organisation only when it is spelled as one
+    of that SIREN's names and as no other SIREN's: conservative, and the match recorded (org_match)."""
+    con.execute("""CREATE TEMP TABLE org_pairs AS
+        SELECT name, siren, ess_fold(coalesce(name, '')) AS folded, count(*) AS n FROM (
+            SELECT lead_org AS name, lead_org_siren AS siren FROM all_keys WHERE lead_org IS NOT NULL
+                                                                         OR lead_org_siren IS NOT NULL) GROUP BY ALL""")
+    con.execute("""CREATE TEMP TABLE org_of AS
+        WITH named AS (SELECT folded, min(siren) AS siren FROM org_pairs WHERE siren IS NOT NULL AND folded <> ''
+                       GROUP BY 1 HAVING count(DISTINCT siren) = 1)
+        SELECT p.name, p.siren, p.n, CASE WHEN p.siren IS NOT NULL THEN p.siren WHEN n.siren IS NOT NULL THEN n.siren
+                                          ELSE 'n-' || left(md5(p.folded), 12) END AS org_id,
+               CASE WHEN p.siren IS NOT NULL THEN 'siren' WHEN n.siren IS NOT NULL THEN 'name_of_siren' ELSE 'name'
+               END AS org_match
+        FROM org_pairs p LEFT JOIN named n ON p.siren IS NULL AND n.folded = p.folded""")
+    con.execute("""INSERT INTO organisations
+        SELECT row_number() OVER (ORDER BY org_id)::INTEGER AS org_no, org_id,
+               first(name ORDER BY n DESC, length(name), name) FILTER (WHERE name IS NOT NULL) AS name,
+               string_agg(DISTINCT name, ' | ' ORDER BY name) AS names,
+               max(CASE WHEN org_id NOT LIKE 'n-%' THEN org_id END) AS siren, sum(n) AS n_projects
+        FROM org_of GROUP BY org_id""")
+    con.execute("UPDATE organisations SET name = coalesce(name, 'SIREN ' || siren), names = coalesce(names, '') "
+                "WHERE name IS NULL OR names IS NULL")
+    con.execute("CREATE TEMP TABLE org_keys AS SELECT o.name, o.siren, g.org_no, o.org_match FROM org_of o "
+                "JOIN organisations g USING (org_id)")
+    con.execute("DROP TABLE org_pairs")
+    con.execute("DROP TABLE org_of")
+
+
 def _keys(con) -> None:
     """``project_keys``: one narrow row per project (its rank pk, filter columns, measures, link counts and masks),
     so that the wide insert of projects joins one table. Regions and themes as bit masks (bit n = region_no or
@@ -118,9 +152,10 @@ def _keys(con) -> None:
         FROM all_links l LEFT JOIN themes d ON d.theme_id = l.code WHERE l.kind = 3 GROUP BY 1, 2""")
     # The joins first, then the sort alone (which spills to disk): a window or a sort over these joins ran out of
     # memory at ten million rows. Rows are written in rank order, so that pk is the row's number.
+    _organisations(con)
     con.execute(f"""CREATE TEMP TABLE unranked_keys AS
-        SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key,
-               d.prog_no, p.status, coalesce(p.total_budget_eur, p.grant_amount_eur)::{AMOUNT} AS budget_eur,
+        SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key, o.org_no,
+               o.org_match, d.prog_no, p.status, coalesce(p.total_budget_eur, p.grant_amount_eur)::{AMOUNT} AS budget_eur,
                coalesce(year(p.start_date), d.year)::INTEGER AS year_from,
                coalesce(year(p.end_date), year(p.start_date), d.year)::INTEGER AS year_to,
                p.total_budget_eur::{AMOUNT} AS total_budget_eur, p.fse_amount_eur::{AMOUNT} AS fse_amount_eur,
@@ -129,6 +164,7 @@ def _keys(con) -> None:
                coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
                coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask
         FROM all_keys p LEFT JOIN programmes d USING (programme_id)
+        LEFT JOIN org_keys o ON o.name IS NOT DISTINCT FROM p.lead_org AND o.siren IS NOT DISTINCT FROM p.lead_org_siren
         LEFT JOIN geo_counts g ON g.src = p.src AND g.key = p.geo_key
         LEFT JOIN theme_counts t ON t.src = p.src AND t.key = p.theme_key
         LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues,
@@ -142,6 +178,7 @@ def _keys(con) -> None:
     con.execute("CREATE TEMP VIEW project_keys AS SELECT (rowid + 1)::INTEGER AS pk, * FROM ranked_keys")
     con.execute("DROP TABLE geo_counts")
     con.execute("DROP TABLE theme_counts")
+    con.execute("DROP TABLE org_keys")
 
 
 def write(con: duckdb.DuckDBPyConnection, imports: list[str] = ()) -> dict[str, int]:
@@ -164,7 +201,7 @@ def write(con: duckdb.DuckDBPyConnection, imports: list[str] = ()) -> dict[str, 
     width = max((hi - lo) / BUDGET_BANDS, 1e-9)
     con.execute(f"""
         INSERT INTO projects BY NAME
-        SELECT p.* EXCLUDE (src, rid), k.pk,
+        SELECT p.* EXCLUDE (src, rid), k.pk, k.org_no, k.org_match,
                g.prog_no, g.name AS programme_name, g.year AS programme_year, g.kind AS programme_kind, k.budget_eur,
                CASE WHEN k.budget_eur = 0 THEN -1
                     WHEN k.budget_eur > 0 THEN least(greatest(floor((log10(k.budget_eur::DOUBLE) - $lo) / $width), 0),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from common.text import LIGATURES
+from common.text import LIGATURES, fold
 from etl.errors import EtlError
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -124,6 +124,22 @@ def macros(con: duckdb.DuckDBPyConnection) -> None:
         mine = [w for w in words if w["kind"] == kind]
         con.execute(f"CREATE OR REPLACE TEMP TABLE ess_{kind} AS SELECT unnest($w) AS word, unnest($v) AS value",
                     {"w": [w["word"] for w in mine], "v": [w["value"] for w in mine]})
+    # the European funds by every name they are written with, folded as ess_fold folds a cell ('+' as ' plus ':
+    # FSE+ is not FSE)
+    pairs = [(fold(a.replace("+", " plus ")), f["fund"]) for f in funds() for a in f["aliases"].split("|")]
+    con.execute("CREATE OR REPLACE TEMP TABLE ess_fund AS SELECT DISTINCT unnest($w) AS word, unnest($v) AS value",
+                {"w": [w for w, _ in pairs], "v": [v for _, v in pairs]})
+
+
+def funds() -> list[dict]:
+    """The European funds (data/reference/funds.csv): code, ESF family or not, names, labels."""
+    with (REF_DIR / "funds.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def esf_funds() -> tuple[str, ...]:
+    """The funds whose contribution is the ESF's (projects.fse_amount_eur): FSE, FSE+, IEJ."""
+    return tuple(f["fund"] for f in funds() if f["esf_family"] == "yes")
 
 
 def verify_keys(con: duckdb.DuckDBPyConnection, staged: dict[str, int]) -> None:

@@ -61,7 +61,68 @@ THEMES_CALLS = ["ESS", "Économie circulaire", "Insertion", "Alimentation durabl
                 "Innovation sociale", "Coopérations territoriales", "Transition écologique", "Jeunesse et emploi"]
 
 
-def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, threads: int | None = None) -> dict:
+PROFILES = ("template", "eu_2014_2020", "eu_2021_2027", "scdl")
+
+
+def _profile_columns(profile: str, seed: int) -> str:
+    """The columns of a published format, from the synthetic row ``w`` (EU lists: French headers and decimals as
+    managing authorities print them; SCDL: the schema's 14 columns, SIRETs with a right Luhn key, 5 % of grants
+    split between two beneficiaries, 60 % and 40 %)."""
+    dec = "replace(format('{{:.2f}}', round({x}, 2)), '.', ',')"
+    org = f"'Structure ' || (hash(i, {seed}, 30) % 200000)"
+    title = "w.titles[title_no + 1] || ' – ' || i"
+    if profile == "eu_2014_2020":
+        return f"""{org} AS "Nom du bénéficiaire", {title} AS "Intitulé de l'opération",
+            'Opération cofinancée : ' || w.calls[call_theme + 1] AS "Résumé de l'opération",
+            strftime(d0, '%d/%m/%Y') AS "Date de début de l'opération",
+            strftime(d0 + duration, '%d/%m/%Y') AS "Date de fin de l'opération",
+            {dec.format(x='budget')} AS "Montant total des dépenses éligibles",
+            {dec.format(x='rate * 100')} || '%' AS "Taux de cofinancement UE",
+            postcode AS "Code postal de l'opération", 'France' AS "Pays", 'FSE' AS "Fonds",
+            '10' || (call_theme % 9) AS "Catégorie d'intervention", '30/06/2024' AS "Date de dernière mise à jour" """
+    if profile == "eu_2021_2027":
+        return f"""{org} AS "Nom du bénéficiaire", {title} AS "Nom de l'opération",
+            'Finalité : ' || w.calls[call_theme + 1] AS "Finalité et réalisations attendues",
+            strftime(d0, '%Y-%m-%d') AS "Date de début", strftime(d0 + duration, '%Y-%m-%d') AS "Date de fin prévue",
+            {dec.format(x='budget')} AS "Coût total de l'opération",
+            CASE WHEN u_fse < 0.8 THEN 'FSE+' WHEN u_fse < 0.95 THEN 'FEDER' ELSE 'FTJ' END AS "Fonds concerné",
+            'ESO4.' || (call_theme % 12 + 1) AS "Objectif spécifique concerné",
+            round(rate * 100)::INT || ' %' AS "Taux de cofinancement de l'Union",
+            postcode || ' ' || commune AS "Indicateur de localisation ou géolocalisation", 'France' AS "Pays",
+            '1' || (call_theme % 9) || '4' AS "Type d'intervention" """
+    if profile == "scdl":
+        # a grant key: two rows share one when the grant is split between two beneficiaries
+        split = f"hash(i // 2, {seed}, 40) % 20 = 0"
+        gk = f"CASE WHEN {split} THEN i // 2 ELSE -1 - i END"
+        base8 = f"lpad((hash(i, {seed}, 41) % 100000000)::VARCHAR, 8, '0')"
+        luhn = (f"(10 - list_sum(list_transform(range(1, 9), lambda k: CASE WHEN k % 2 = 0 THEN "
+                f"({base8}[k]::INTEGER * 2) // 10 + ({base8}[k]::INTEGER * 2) % 10 ELSE {base8}[k]::INTEGER END)) "
+                f"% 10) % 10")
+        authority = f"w.authorities[((hash({gk}, {seed}, 42) % len(w.authorities)) + 1)::BIGINT]"
+        day = f"(DATE '2016-01-01' + (hash({gk}, {seed}, 48) % 3650)::INTEGER)"  # the grant's, both rows of a split
+        return f"""{authority}[1] AS nomAttribuant, {authority}[2] AS idAttribuant,
+            strftime({day}, '%Y-%m-%d') AS dateConvention, 'D' || year({day}) || '-' || abs({gk}) AS referenceDecision,
+            'Association ' || (hash(i, {seed}, 43) % 150000) AS nomBeneficiaire,
+            {base8} || {luhn} || lpad((hash(i, {seed}, 44) % 100000)::VARCHAR, 5, '0') AS idBeneficiaire,
+            w.titles[((hash({gk}, {seed}, 45) % len(w.titles)) + 1)::BIGINT] || ' – ' || abs({gk}) AS objet,
+            format('{{:.2f}}', round(exp({gk_budget(seed)}), 2)) AS montant, 'aide en numéraire' AS nature,
+            CASE WHEN duration > 600 THEN 'échelonné' ELSE 'unique' END AS conditionsVersement,
+            strftime({day}, '%Y-%m-%d') || CASE WHEN duration > 600 THEN '/' || strftime({day} + 365, '%Y-%m-%d')
+                                                ELSE '' END AS datesPeriodeVersement,
+            '' AS idRAE, 'non' AS notificationUE,
+            CASE WHEN {split} THEN CASE WHEN i % 2 = 0 THEN '0.60' ELSE '0.40' END ELSE '1.00' END AS pourcentageSubvention"""
+    raise ValueError(profile)
+
+
+def gk_budget(seed: int) -> str:
+    """A grant's log amount, from its key (the two rows of a split grant print the same total)."""
+    g = f"CASE WHEN hash(i // 2, {seed}, 40) % 20 = 0 THEN i // 2 ELSE -1 - i END"
+    return f"(9.5 + 1.2 * sqrt(-2 * ln(greatest(((hash({g}, {seed}, 46) % 1000003)::DOUBLE + 1) / 1000004, 1e-12))) " \
+           f"* cos(2 * pi() * (hash({g}, {seed}, 47) % 1000003)::DOUBLE / 1000003))"
+
+
+def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, threads: int | None = None,
+             profile: str = "template") -> dict:
     params = params or learn()
     out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -80,9 +141,15 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
     regions = [r[0] for r in con.execute(f"SELECT name FROM read_csv('{REF_DIR / 'regions.csv'}') "
                                          f"WHERE region_code >= '10' ORDER BY 1").fetchall()]
     # the words the rows are made of, as bound lists (a title read from a document is never SQL text)
+    # awarding authorities of a grants file: the regions and departments, with fake SIRETs of 14 digits
+    departments = [r[0] for r in con.execute(f"SELECT name FROM read_csv('{REF_DIR / 'departments.csv'}') "
+                                             f"ORDER BY 1").fetchall()]
+    authorities = [[f"Région {n}", f"2{k:08d}00017"] for k, n in enumerate(regions)] + \
+        [[f"Département de {n}", f"2{100 + k:08d}00014"] for k, n in enumerate(departments)]
     con.execute("CREATE TABLE words AS SELECT $regions AS regions, $calls AS calls, $titles AS titles, $tags AS tags, "
-                "$cofinancers AS cofinancers", {"regions": regions, "calls": THEMES_CALLS, "titles": params["titles"],
-                                                "tags": params["tags"], "cofinancers": params["cofinancers"]})
+                "$cofinancers AS cofinancers, $authorities AS authorities",
+                {"regions": regions, "calls": THEMES_CALLS, "titles": params["titles"], "tags": params["tags"],
+                 "cofinancers": params["cofinancers"], "authorities": authorities})
     st = params["status"]
     p_funded, p_laureate = st.get("funded", 0.4), st.get("laureate", 0.3)
     themes_calls = THEMES_CALLS
@@ -127,7 +194,7 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
                  ELSE postcode || ' ' || commune END AS lieu,
             make_date(year, 1, 1) + start_offset AS d0
         FROM worded w)
-    SELECT
+    SELECT {"COLUMNS" if profile != "template" else ""}
         'Appel à projets ' || w.calls[call_theme + 1] || ' ' || year || ' – vague ' || (call_no + 1) AS appel,
         year AS annee,
         'S{seed}-' || lpad(i::VARCHAR, 10, '0') AS identifiant,
@@ -147,6 +214,9 @@ def generate(rows: int, out: Path, seed: int = 7, params: dict | None = None, th
                                     w.tags[t3 + 1]], 1, n_tags), ' | ') AS themes,
         CASE WHEN cof < {ncof} THEN w.cofinancers[cof + 1] END AS cofinanceurs
     FROM shaped w ORDER BY i"""
+    if profile != "template":  # the same rows, in a published format's columns
+        head, tail = sql.split("SELECT COLUMNS", 1)
+        sql = head + "SELECT " + _profile_columns(profile, seed) + " FROM shaped w ORDER BY i"
     started = time.perf_counter()
     target = str(out).replace("'", "''")  # the operator's output path
     if out.suffix.lower() == ".parquet":
@@ -162,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--profile", choices=PROFILES, default="template",
+                    help="the format: the project's template, an EU list of operations (2014-2020, 2021-2027) or a "
+                         "SCDL grants file")
     args = ap.parse_args(argv)
     if args.out.suffix.lower() not in (".csv", ".parquet"):
         print(f"{args.out}: the output must be a .csv or .parquet file", file=sys.stderr)
         return 2
-    res = generate(args.rows, args.out, args.seed)
+    res = generate(args.rows, args.out, args.seed, profile=args.profile)
     print(f"wrote {args.out}: {res['rows']} rows, {res['bytes'] / 1e6:.1f} MB in {res['seconds']:.1f} s")
     return 0
 

@@ -7,7 +7,8 @@ from tests.conftest import ROOT
 
 PAGES = {"overview": "app_pages/1_overview.py", "budgets": "app_pages/2_budgets.py", "fse": "app_pages/3_fse.py",
          "map": "app_pages/4_map.py", "themes": "app_pages/5_themes.py", "projects": "app_pages/6_projects.py",
-         "quality": "app_pages/7_quality.py"}
+         "quality": "app_pages/7_quality.py", "organisations": "app_pages/9_organisations.py",
+         "sources": "app_pages/10_sources.py"}
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 
@@ -40,7 +41,8 @@ def caption_text(at) -> str:
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_renders_with_default_filters(name):
     at = open_page(name)
-    assert "Sur la base de 159 projets sur 159 ; 131 sans budget" in caption_text(at)
+    if name != "sources":  # the files loaded, whatever the filters
+        assert "Sur la base de 159 projets sur 159 ; 131 sans budget" in caption_text(at)
 
 
 def test_overview_figures_and_region_filter():
@@ -215,3 +217,33 @@ def test_banner_and_skipped_documents_while_something_could_not_be_read(tmp_path
     assert docs.loc["zz_notes.txt", "État"] == "ignoré"
     assert "ptce_call" in docs.loc["zz_notes.txt", "Raison"]
     assert docs.loc["001_6583b7b1693e3b80.txt", "Erreurs de lecture"] == 1
+
+
+def test_organisations_page_lists_who_receives_what_and_filters_on_one():
+    at = open_page("organisations")
+    caption = caption_text(at)
+    assert "organisations affichées sur" in caption
+    table = at.dataframe[0].value  # the chart's table twin: one row per organisation
+    assert len(table) == 50 and table["name"].notna().all()
+    assert "50 organisations affichées sur 99" in caption
+    # the organisation receiving the most comes first: its grants and EU funds are the largest sum
+    assert at.selectbox(key="or_pick").value is not None
+    at.text_input(key="or_q").set_value("coop").run()
+    assert not at.exception
+    names = at.dataframe[0].value["name"]
+    assert len(names) >= 1 and all("coop" in n.lower() for n in names)
+    at.button(key="or_filter").click().run()
+    assert not at.exception
+    assert at.session_state["f_org"] and "Organisation :" in caption_text(at)
+
+
+def test_sources_page_lists_every_file_with_its_title():
+    at = open_page("sources")
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["kind"]) == {"Fiches FSE", "Appel PTCE", "Guide Avise", "Fiches RTES",
+                                  "Présentation ou lettre CRESS"}
+    assert not any(t.endswith(".txt") for t in table["title"])  # a document's own title, never its hash name
+    assert all(len(x) == 17 for x in table["sha"])
+    at.switch_page(PAGES["sources"]).run()
+    assert not at.exception

@@ -363,6 +363,7 @@ _ALLOWED = re.compile(r"""^(?:
     |settings\.\w+\(.*\)|\w+\.format\(.*\)|fold_search_sql\(\)\.format\(.*\)|cell_sql\(.*\)|kind_no|what|cur
     |_MASKS.*|alias|column_sql|id_pos|\w+_sql|_KEEP|_FRENCH|_FILTERED_ON|nonblank|raw_col\(f\)|cell|cells|t|progs
     |_CODES|_TRIM|ends|trim_sql\(.*\)
+    |_extra_checks\(.*\)|_AMOUNTS|c\('\w+'\)|fund|esf_list|eu|place|word|strict\['share_min'\]|d\['\w+'\]|key|sql|col|_FRANCE|raw\['\w+'\]|first_row
     |'grant_amount'\ if\ f\ ==\ 'grant'\ else\ f
 )$""", re.VERBOSE)
 _SQL_WORDS = re.compile(r"\b(SELECT|INSERT|CREATE|FROM|WHERE|DROP|ALTER|JOIN|UPDATE|DELETE|SET|COMMENT|IN|AND|OR|"

@@ -155,7 +155,8 @@ def test_valid_rows_load_only_when_chosen(site):
 @pytest.mark.parametrize("data, name, message", [
     (b"", "empty.csv", "empty.csv: the file is empty"),
     (b"   \n\n", "blank.csv", "blank.csv: the file is empty"),
-    ("titre;budget\nProjet;10 €\n".encode(), "nocall.csv", "nocall.csv: missing required column(s): call (columns found: titre, budget)"),
+    ("titre;budget\nProjet;10 €\n".encode(), "nocall.csv", "nocall.csv: the columns match no known format; the closest is The project's template, which misses: call "
+     "(columns found: titre, budget)"),
     (HEADER_FR.encode(), "header.csv", "header.csv: the header is there but no data row"),
     (b"\x00\x01\x02binary", "bin.csv", "bin.csv: not a text file (binary content); save it as CSV (UTF-8) or XLSX"),
     (b"PK\x03\x04 not really a zip", "broken.xlsx", "broken.xlsx: not a readable XLSX workbook (not a ZIP archive)"),

@@ -81,3 +81,9 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
                              "ORDER BY line_no", [row["source_file"], int(row["source_line_start"]),
                                                   int(row["source_line_end"])])
     return out
+
+
+@cached
+def project_by_id(project_id: str) -> pd.DataFrame:
+    """One project's key and title, whatever the filters (a link to it)."""
+    return db.df("SELECT project_id, pk, title FROM facts WHERE project_id = ?", [project_id])

@@ -67,6 +67,16 @@ CREATE TEMP TABLE stage_projects (
     contact_name      VARCHAR,           -- projects.contact_name
     contact_email     VARCHAR,           -- projects.contact_email
     contact_phone     VARCHAR,           -- projects.contact_phone
+    lead_org_id       VARCHAR,           -- projects.lead_org_id
+    lead_org_siren    VARCHAR,           -- projects.lead_org_siren
+    fund              VARCHAR,           -- projects.fund
+    eu_rate           DECIMAL(7, 4),     -- projects.eu_rate
+    eu_amount_eur     DECIMAL(16, 2),    -- projects.eu_amount_eur
+    eu_amount_method  VARCHAR,           -- projects.eu_amount_method
+    grant_total_eur   DECIMAL(16, 2),    -- projects.grant_total_eur
+    grant_share       DECIMAL(7, 4),     -- projects.grant_share
+    country           VARCHAR,           -- projects.country
+    intervention      VARCHAR,           -- projects.intervention
     tag_set_no        INTEGER,           -- projects.tag_set_no
     source_file       VARCHAR NOT NULL,  -- projects.source_file
     source_line_start INTEGER NOT NULL,  -- projects.source_line_start

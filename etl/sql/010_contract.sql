@@ -59,7 +59,22 @@ CREATE TABLE source_documents (
     status      VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped')),  -- loaded or skipped
     skip_reason VARCHAR,              -- why a skipped document was not read
     title       VARCHAR,              -- the document's own title, as printed (a table: its file name's stem)
-    encoding    VARCHAR               -- the text encoding it was read in (utf-8, cp1252, utf-16-le, xlsx, parquet…)
+    encoding    VARCHAR,              -- the text encoding it was read in (utf-8, cp1252, utf-16-le, xlsx, parquet…)
+    profile     VARCHAR,              -- a table's format: template, eu_2014_2020, eu_2021_2027, scdl (a document: its family)
+    n_rows      INTEGER,              -- a table's data rows (n_records of them loaded, the others rejected)
+    modified_at TIMESTAMP             -- the file's last modification: when it was put in its folder
+);
+
+-- The lead organisations across sources: one row per SIREN (a valid one), else per name (case, accents and
+-- punctuation aside). A name without SIREN joins a SIREN's organisation only when it is spelled as one of that
+-- SIREN's names and as no other SIREN's (projects.org_match says which).
+CREATE TABLE organisations (
+    org_no     INTEGER PRIMARY KEY,  -- small number, referenced by projects.org_no
+    org_id     VARCHAR NOT NULL,     -- stable key: the SIREN, else 'n-' and a hash of the folded name (URLs)
+    name       VARCHAR NOT NULL,     -- the name most of its projects print
+    names      VARCHAR NOT NULL,     -- every spelling, ' | '-separated
+    siren      VARCHAR,              -- its SIREN, if known
+    n_projects BIGINT NOT NULL       -- projects it leads
 );
 
 -- What each document announces ('les 14 lauréats', a table of contents of 13 sheets) against what was read.
@@ -131,12 +146,25 @@ CREATE TABLE projects (
     contact_name      VARCHAR,   -- the contact person printed for the project
     contact_email     VARCHAR,   -- every e-mail address of the contact, ' | '-separated, repaired where cut
     contact_phone     VARCHAR,   -- every phone number of the contact, '05 55 20 81 29' form, ' | '-separated
+    lead_org_id       VARCHAR,   -- the lead organisation's SIRET or SIREN as given (digits only)
+    lead_org_siren    VARCHAR,   -- its SIREN (9 digits), if its Luhn key is right (else a quality issue)
+    fund              VARCHAR,   -- the European fund: FSE, FSE+, IEJ, FEDER, FTJ… (data/reference/funds.csv)
+    eu_rate           DECIMAL(7, 4),   -- the Union co-financing rate, a fraction
+    eu_amount_eur     DECIMAL(16, 2) CHECK (eu_amount_eur IS NULL OR eu_amount_eur >= 0),  -- the EU contribution
+    eu_amount_method  VARCHAR CHECK (eu_amount_method IS NULL OR eu_amount_method IN ('given', 'total_x_rate')),
+                                 -- given, or the total times the co-financing rate
+    grant_total_eur   DECIMAL(16, 2),  -- a grant before it is split between beneficiaries (SCDL montant)
+    grant_share       DECIMAL(7, 4),   -- this beneficiary's share of it (SCDL pourcentageSubvention)
+    country           VARCHAR,   -- the country an EU operation gives
+    intervention      VARCHAR,   -- an EU operation's category or type of intervention
     tag_set_no        INTEGER,   -- tag_sets.tag_set_no: the tags as printed
     source_file       VARCHAR NOT NULL,  -- the file it was read from
     source_line_start INTEGER NOT NULL,  -- first line (a table's row)
     source_line_end   INTEGER NOT NULL,  -- last line
     -- Read side, computed once every source is loaded (etl/read_model.py).
     pk                INTEGER NOT NULL,  -- the rank by budget (largest first, no budget last, ties by project_id)
+    org_no            INTEGER,   -- organisations.org_no: the lead organisation across sources
+    org_match         VARCHAR,   -- how: siren, name_of_siren (a name spelled as a SIREN's), name
     prog_no           INTEGER NOT NULL,  -- programmes.prog_no
     programme_name    VARCHAR,   -- programmes.name
     programme_year    INTEGER,   -- programmes.year

@@ -41,6 +41,10 @@ class Staged:
     n_rejected_rows: int = 0
     n_problems: int = 0
     sha256: str = ""
+    profile: str = "template"   # template | eu_2014_2020 | eu_2021_2027 | scdl (etl.tables.columns)
+    title: str = ""             # the title printed above the header, if any
+    first_row: int = 2          # the row number of its first data row
+    fields: list[str] = field(default_factory=list)  # the fields its rows carry
 
     def warning_texts(self, lang: str = "en") -> list[str]:
         return [message(k, lang, **params) for k, params in self.warnings]
@@ -49,17 +53,21 @@ class Staged:
         return check.problems(con, self.prefix, limit)
 
 
-def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: str = "t0") -> Staged:
+def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix: str = "t0", lang: str = "en") -> Staged:
     """Read ``data`` (bytes, or a path) into temporary tables and check every row. The connection needs the macros
     and reference tables (etl.schema.prepare)."""
     raw = read.read(con, data, name, prefix)
-    mapping = columns.map_columns(raw.header, name)
+    mapping = columns.map_columns(raw.header, name, lang)
+    # a published list's rows: one call per file, named by its format and its title (printed above its header), else
+    # its file's name
+    call = f"{columns.LABELS[mapping.profile][0]} — {raw.title or Path(name).stem}"
     try:
-        check.typed(con, prefix, name, mapping, len(raw.header))
+        fields = check.typed(con, prefix, name, mapping, len(raw.header), call, raw.first_row)
     except duckdb.Error as exc:  # what a reader let through and the typing cannot take: said, never a traceback
         raise TableError(key="etl.reader_failed", file=name, why=read.why(exc, name)) from exc
     st = Staged(name=name, prefix=prefix, n_rows=0, columns=mapping.printed, ignored_columns=mapping.ignored,
-                encoding=raw.encoding, warnings=raw.warnings, sha256=raw.sha256)
+                encoding=raw.encoding, warnings=raw.warnings, sha256=raw.sha256, profile=mapping.profile,
+                fields=fields, title=raw.title, first_row=raw.first_row)
     st.n_rows = con.execute(f"SELECT count(*) FROM {prefix}_typed").fetchone()[0]
     if st.n_rows == 0:
         raise TableError(key="etl.no_data_row", file=name)
@@ -70,4 +78,5 @@ def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix:
 
 def load_staged(con: duckdb.DuckDBPyConnection, st: Staged) -> int:
     """Load a staged table's valid rows (etl.tables.load); returns the projects loaded."""
-    return load.load(con, st.prefix, st.name, st.n_rows, st.columns, [(w, 1) for w in st.warning_texts("en")])
+    return load.load(con, st.prefix, st.name, st.n_rows, st.columns, [(w, 1) for w in st.warning_texts("en")],
+                     fields=st.fields, first_row=st.first_row)

@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 
 from etl.errors import TableError
-from etl.tables import xlsx
-from etl.tables.raw import MAX_COLUMNS, Raw, why
+from etl.tables import columns, xlsx
+from etl.tables.raw import HEADER_SEARCH, MAX_COLUMNS, Raw, why
 
 _CHUNK = 8 * 1024 * 1024                  # a CSV rewritten 8 MB at a time
 _HEAD = 1024 * 1024                       # bytes read to find the header
@@ -148,18 +148,31 @@ def _delimiter(first_line: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ";")) if any(counts.values()) else ","
 
 
-def _header(text: str, name: str) -> tuple[list[str], str]:
-    """The header of a CSV (its first record, quotes and line breaks in quotes understood) and its delimiter."""
+def _header(text: str, name: str) -> tuple[list[str], str, int, str]:
+    """The header of a CSV (quotes and line breaks in quotes understood), its delimiter, the lines above it and the
+    title they hold: the first of the first non-blank lines that names a known format's columns (a published list
+    often prints its title above its header), else the first."""
     lines = text.lstrip("\ufeff").split("\n")
-    text = "\n".join(lines[_blank_lines(lines):])
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if not first.strip():
+    start = _blank_lines(lines)
+    if not lines[start].strip():
         raise TableError(key="etl.file_empty", file=name)
-    delim = _delimiter(first)
-    header = next(csv.reader(io.StringIO(text), delimiter=delim, quotechar='"', doublequote=True))
+    candidates = [i for i in range(start, len(lines)) if lines[i].strip()][:HEADER_SEARCH]
+    chosen = None
+    for i in candidates:
+        delim = _delimiter(lines[i].rstrip("\r"))
+        header = next(csv.reader(io.StringIO("\n".join(lines[i:])), delimiter=delim, quotechar='"', doublequote=True))
+        if columns.recognised(header):
+            chosen = (header, delim, i)
+            break
+    if chosen is None:
+        delim = _delimiter(lines[start].rstrip("\r"))
+        chosen = (next(csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delim, quotechar='"',
+                                  doublequote=True)), delim, start)
+    header, delim, at = chosen
     if len(header) > MAX_COLUMNS:
         raise TableError(key="etl.csv_too_wide", file=name, n=len(header), limit=MAX_COLUMNS)
-    return header, delim
+    title = " — ".join(t for t in (re.sub(r"[;,\t|\s]+$", "", ln.strip().strip('"')) for ln in lines[start:at]) if t)
+    return header, delim, at, title[:300]
 
 
 def _blank_lines(lines: list[str]) -> int:
@@ -184,8 +197,7 @@ def _read_csv(con, path: Path, name: str, prefix: str, tmp: Path) -> Raw:
     text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(head, final=False)
     if _looks_binary(text, sum(p.get("n", 0) for k, p in warnings if k == "etl.nul_removed")):
         raise TableError(key="etl.not_text", file=name)
-    header, delim = _header(text, name)
-    skip = _blank_lines(text.lstrip("\ufeff").split("\n"))
+    header, delim, skip, title = _header(text, name)
     try:
         try:
             _load_csv(con, src, prefix, delim, skip, len(header))
@@ -199,7 +211,7 @@ def _read_csv(con, path: Path, name: str, prefix: str, tmp: Path) -> Raw:
         line = re.search(r"\bLine:?\s*(\d+)", str(exc))
         where = f" (line {int(line.group(1))})" if line else ""
         raise TableError(key="etl.csv_unreadable", file=name, why=why(exc, name) + where) from exc
-    return Raw(header, "utf-8" if enc == "utf-8-sig" else enc, "", warnings)
+    return Raw(header, "utf-8" if enc == "utf-8-sig" else enc, "", warnings, title, first_row=skip + 2)
 
 
 def _load_csv(con, src: Path, prefix: str, delim: str, skip: int, width: int) -> None:

@@ -14,7 +14,8 @@ import pandas as pd
 
 from common.contract import MAX_CELL
 from etl.errors import TableError
-from etl.tables.raw import MAX_COLUMNS, Raw, why
+from etl.tables import columns
+from etl.tables.raw import HEADER_SEARCH, MAX_COLUMNS, Raw, register, why
 
 XLSX_MAX_UNCOMPRESSED = 200 * 1024 ** 2   # bytes of a workbook once inflated (all its parts)
 XLSX_MAX_RATIO = 100                      # a part of a workbook inflates at most this many times (bombs: 700x)
@@ -100,13 +101,15 @@ def read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
             raise TableError(key="etl.xlsx_too_many_cells", file=name, limit=XLSX_MAX_CELLS)
         ws.reset_dimensions()  # a declared size is not trusted to pad rows with empty cells
         header: list[str] | None = None
+        above: list[tuple[int, list[str]]] = []  # non-blank rows above the header (a title), with their row number
+        first_data = 2
         width, cells, n_rows, batch = 0, 0, 0, []
         created = False
 
         def flush() -> None:
             nonlocal created, batch
             df = pd.DataFrame(batch, columns=[f"c{i}" for i in range(width + 1)], dtype="string")
-            con.register(f"{prefix}_batch", df)
+            register(con, f"{prefix}_batch", df)
             if created:
                 con.execute(f"INSERT INTO {prefix}_raw SELECT * FROM {prefix}_batch")
             else:
@@ -132,18 +135,34 @@ def read_xlsx(con, path: Path, name: str, prefix: str) -> Raw:
                     row.pop()
                 if len(row) > MAX_COLUMNS:
                     raise TableError(key="etl.csv_too_wide", file=name, n=len(row), limit=MAX_COLUMNS)
-                header, width = row, len(row)
+                # the header: the first row naming a known format's columns (a title may be printed above it)
+                if not columns.recognised(row) and len(above) < HEADER_SEARCH:
+                    above.append((n_rows, row))
+                    continue
+                if not columns.recognised(row):  # none of the first rows is a header: the first one is
+                    (first, header), rest = above[0], [r for _, r in above[1:]] + [row]
+                    width, first_data = len(header), first + 1
+                    above = []
+                    for r in rest:
+                        batch.append((r + [""] * width)[:width] + [""])
+                    continue
+                header, width, first_data = row, len(row), n_rows + 1
                 continue
             extra = [c for c in row[width:] if c.strip()]  # cells beyond the header: kept, for the checks to reject
             batch.append((row + [""] * width)[:width] + ["; ".join(extra)[:MAX_CELL + 1] if extra else ""])
             if len(batch) >= _XLSX_BATCH:
                 flush()
+        if header is None and above:  # no row named a known format: the first is the header (the message will say)
+            (first, header), rest = above[0], [r for _, r in above[1:]]
+            width, first_data, above = len(header), first + 1, []
+            batch = [(r + [""] * width)[:width] + [""] for r in rest]
         if header is None:
             raise TableError(key="etl.file_empty", file=name)
         while batch and not any(c.strip() for c in batch[-1]):  # blank rows at the end
             batch.pop()
         if batch or not created:
             flush()
-        return Raw(header, "xlsx", "")
+        title = " — ".join(" ".join(c.strip() for c in r if c.strip()) for _, r in above)[:300]
+        return Raw(header, "xlsx", "", title=title, first_row=first_data)
     finally:
         wb.close()
