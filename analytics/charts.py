@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import math
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, plotly_separators, t
+from analytics.i18n import fmt_eur, fmt_eur_short, plotly_separators, plural, t
 
 # Every figure of the app has the white template. Set once as the default, it is copied once per figure (at its
 # creation); set per figure in update_layout it was copied a second time: 10-25 ms a chart.
 pio.templates.default = "plotly_white"
 
-GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
 SEQUENTIAL = "Cividis"
 FLAG = "#D55E00"
 OK = "#0072B2"
-# Overseas regions shown as insets: code -> (centre lat, lon, zoom)
-OVERSEAS = {"01": (16.2, -61.55, 7.2), "02": (14.65, -61.0, 8.0), "03": (4.0, -53.1, 5.2),
-            "04": (-21.13, 55.53, 7.6), "06": (-12.82, 45.15, 8.6)}
+
 
 
 def _layout(fig: go.Figure, title: str, lang: str, height: int = 420) -> go.Figure:
@@ -240,41 +234,6 @@ def cofinancer_bars(df: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
-# -- map ----------------------------------------------------------------------------------------------------
-@lru_cache(maxsize=2)
-def geojson(level: str) -> dict:
-    return json.loads((GEO_DIR / ("regions.geojson" if level == "region" else "departments.geojson"))
-                      .read_text(encoding="utf-8"))
-
-
-def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str, *, center=(46.6, 2.4),
-               zoom: float = 4.75, height: int = 600, show_scale: bool = True, zmax: float | None = None) -> go.Figure:
-    """Offline choropleth (no tile server): white background and our own boundaries."""
-    code = "region_code" if level == "region" else "department_code"
-    values = df[measure].astype(float)
-    text = [fmt_int(v, lang) if measure == "n" else fmt_eur(v, lang) for v in values]
-    fig = go.Figure(go.Choroplethmap(
-        geojson=geojson(level), featureidkey="properties.code", locations=df[code], z=values,
-        colorscale=SEQUENTIAL, zmin=0, zmax=zmax if zmax is not None else max(1.0, float(values.max() or 1)),
-        marker={"line": {"width": 0.6, "color": "white"}}, customdata=list(zip(df["name"], text)),
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>", showscale=show_scale,
-        colorbar={"title": {"text": ""}, "thickness": 12}))
-    fig.update_layout(map={"style": "white-bg", "center": {"lat": center[0], "lon": center[1]}, "zoom": zoom},
-                      title={"text": title, "x": 0, "font": {"size": 15 if height > 300 else 12}},
-                      margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0}, height=height,
-                      separators=plotly_separators(lang), clickmode="event+select")
-    return fig
-
-
-def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: str, zmax: float) -> go.Figure:
-    lat, lon, zoom = OVERSEAS[code]
-    reg_col = "region_code"
-    sub = df[df[reg_col] == code] if reg_col in df else df
-    name = sub["name"].iloc[0] if level == "region" and len(sub) else ""
-    return choropleth(sub, level, measure, lang, name, center=(lat, lon), zoom=zoom - 0.6, height=170,
-                      show_scale=False, zmax=zmax)
-
-
 # -- themes -------------------------------------------------------------------------------------------------
 def theme_treemap(df: pd.DataFrame, lang: str) -> go.Figure:
     label = "label_fr" if lang == "fr" else "label_en"
@@ -342,7 +301,7 @@ def organisation_bars(df: pd.DataFrame, lang: str, top: int = 15) -> go.Figure:
         fig.add_trace(go.Bar(y=short, x=d[col].fillna(0), name=label, orientation="h", marker_color=colour,
                              customdata=d["name"], hovertemplate="%{customdata}<br>" + _eur_hover("x", lang)
                              + "<extra>" + label + "</extra>"))
-    fig = _layout(fig, t("or_chart", lang, n=len(d)), lang, height=140 + 26 * len(d))
+    fig = _layout(fig, t("or_chart", lang, orgs=plural("organisation", len(d), lang)), lang, height=140 + 26 * len(d))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("amount_eur", lang), **_eur_axis(lang, (d["grant_eur"].fillna(0) + d["eu_eur"].fillna(0)).max()))
     return fig

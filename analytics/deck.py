@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from analytics import charts, exports
+from analytics import charts, exports, maps
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import fmt_date, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
+from analytics.i18n import based_on, fmt_date, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, plural, sep, t
 from common import settings
 
 CHROMIUM = settings.chromium()
@@ -44,9 +44,9 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
     slides = [Slide(
         title=t("deck_title", lang), subtitle=t("deck_subtitle", lang) + " — " + fmt_date(date.today(), lang),
         bullets=[t("filtered_by", lang, desc=describe(f, lang)),
-                 t("based_on", lang, n=fmt_int(s["n"], lang), total=fmt_int(s["total"], lang)),
+                 based_on(s, lang),
                  t("data_date", lang, d=fmt_date(built, lang)) if built else "",
-                 t("deck_sources", lang) + " : " + ", ".join(f"{r.source_file} ({r.n_records})"
+                 t("deck_sources", lang) + sep(lang) + ", ".join(f"{r.source_file} ({r.n_records})"
                                                               for r in src.itertuples())])]
     slides.append(Slide(title=t("deck_key_figures", lang), figures=[
         (t("kpi_projects", lang), fmt_int(k["projects"], lang)),
@@ -65,7 +65,7 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
     fse = Q.fse_projects(f)
     if not fse.empty:
         flagged = fse[fse["flags"] != ""]
-        note = "; ".join(f"{r.title[:60]} : {', '.join(rule_label(x) for x in r.flags.split(', '))}"
+        note = "; ".join(f"{r.title[:60]}{sep(lang)}{', '.join(rule_label(x) for x in r.flags.split(', '))}"
                          for r in flagged.head(5).itertuples())  # a slide note, not the whole list
         n_flagged = int(Q.fse_summary(f)["flagged"])
         if n_flagged > 5:
@@ -73,7 +73,7 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
         slides.append(Slide(title=t("fse_title", lang), chart=charts.fse_scatter(fse, lang), note=note))
     off = Q.off_map(f).set_index("scope")["n"]
     slides.append(Slide(title=t("map_title", lang),
-                        chart=charts.choropleth(Q.map_regions(f), "region", "n", lang,
+                        chart=maps.choropleth(Q.map_regions(f), "region", "n", lang,
                                                 t("map_title_fmt", lang, measure=t("m_count", lang),
                                                   level=t("level_region", lang)), height=620),
                         note=t("deck_offmap", lang, n=int(off.get("national", 0)), u=int(off.get("none", 0)))
@@ -89,18 +89,18 @@ def build_slides(f: Filters, lang: str, describe, rule_label, status_label) -> l
                      fmt_eur(r.grant_amount_eur, lang)])
     more = s["n"] - len(top)
     slides.append(Slide(title=t("deck_projects", lang), table=rows,
-                        note=t("deck_more", lang, n=fmt_int(more, lang)) if more > 0 else ""))
+                        note=t("deck_more", lang, more=plural("project", more, lang)) if more > 0 else ""))
     cov = Q.coverage(f)
     issues = Q.issues_by_rule(f)
     bullets = [t("deck_coverage", lang, b=fmt_pct(cov["with_budget"] / cov["n"], lang, 0),
                  m=fmt_pct(cov["on_map"] / cov["n"], lang, 0), t=fmt_pct(cov["themed"] / cov["n"], lang, 0))]
     for r in issues.head(8).itertuples():
-        bullets.append(f"{t('sev_' + r.severity, lang)} — {rule_label(r.rule)} : {r.n}")
+        bullets.append(f"{t('sev_' + r.severity, lang)} — {rule_label(r.rule)}{sep(lang)}{r.n}")
     errors = Q.issues_list(f, severities=("error",), limit=4)
     for r in errors.itertuples():  # an issue may be about a file's row, with neither project nor programme
         what = r.record if isinstance(r.record, str) else f"{r.source_file or '?'}" + (
             f", {t('line', lang).lower()} {int(r.source_line)}" if r.source_line == r.source_line and r.source_line else "")
-        bullets.append(f"{what[:60]} : {rule_label(r.rule)}" + (f" ({r.values})" if isinstance(r.values, str)
+        bullets.append(f"{what[:60]}{sep(lang)}{rule_label(r.rule)}" + (f" ({r.values})" if isinstance(r.values, str)
                                                                   and r.values else ""))
     slides.append(Slide(title=t("deck_caveats", lang), bullets=bullets))
     return slides

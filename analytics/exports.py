@@ -20,6 +20,28 @@ def _neutral(v):
     return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
 
 
+# columns of the read side a user has no use for (keys, masks, the issues' values as JSON)
+_INTERNAL = {"pk", "prog_no", "org_no", "region_mask", "theme_mask", "params", "band", "bin", "x0", "x1", "sy", "bx",
+             "share_lo", "share_hi", "theme_no", "region_no", "dept_no", "link"}
+
+
+def localised(df: pd.DataFrame, lang: str, labels: dict[str, dict]) -> tuple[pd.DataFrame, set[str]]:
+    """A table as a reader takes it away: the columns named in the user's language (common/locales, [col]), codes
+    in words (``labels``: column -> {code: label}, e.g. statuses), internal keys dropped. Returns it and the names of
+    its columns in euros (for the XLSX's money format)."""
+    from common.i18n import catalogue
+
+    cat = catalogue(lang)
+    out = df.drop(columns=[c for c in df.columns if c in _INTERNAL])
+    for col, words in labels.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    money = {cat.get(f"col.{c}", c) for c in out.columns if str(c).endswith("_eur") or c in ("budget_eur", "q1", "median",
+                                                                                          "q3", "min", "max", "total")}
+    out.columns = [cat.get(f"col.{c}", c) for c in out.columns]
+    return out, money
+
+
 def csv_bytes(df: pd.DataFrame, description: str, data_date: str, lang: str = "fr") -> bytes:
     safe = df.copy()
     for col in safe.columns:
@@ -28,11 +50,13 @@ def csv_bytes(df: pd.DataFrame, description: str, data_date: str, lang: str = "f
     safe.columns = [_neutral(str(c)) for c in safe.columns]
     buf = io.StringIO()
     buf.write(f"# {_neutral(description)}\n# {data_date}\n")
-    safe.to_csv(buf, index=False, sep=";" if lang == "fr" else ",", decimal="," if lang == "fr" else ".")
+    safe.to_csv(buf, index=False, sep=";" if lang == "fr" else ",", decimal="," if lang == "fr" else ".",
+                date_format="%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
     return buf.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(df: pd.DataFrame, description: str, data_date: str, sheet: str = "data") -> bytes:
+def xlsx_bytes(df: pd.DataFrame, description: str, data_date: str, sheet: str = "data",
+               money_columns: set[str] | None = None) -> bytes:
     """An XLSX workbook: filters and data date in the first rows, then the table. Strings stay strings."""
     import xlsxwriter
 
@@ -58,7 +82,8 @@ def xlsx_bytes(df: pd.DataFrame, description: str, data_date: str, sheet: str = 
             elif hasattr(v, "year") and hasattr(v, "month"):
                 ws.write_datetime(i, j, pd.Timestamp(v).to_pydatetime(), date_fmt)
             elif isinstance(v, (int, float)) or hasattr(v, "as_tuple"):
-                ws.write_number(i, j, float(v), money if col.endswith("_eur") or "€" in col else None)
+                in_eur = col in money_columns if money_columns is not None else (col.endswith("_eur") or "€" in col)
+                ws.write_number(i, j, float(v), money if in_eur else None)
             else:
                 ws.write_string(i, j, str(v))
     ws.freeze_panes(4, 0)

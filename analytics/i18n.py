@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from common.i18n import catalogue
+from common.i18n import message as message_of
 
 LANGS = ("fr", "en")
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
@@ -18,6 +19,88 @@ def t(key: str, lang: str = "fr", **kw) -> str:
     if text is None:
         return key
     return text.format(**kw) if kw else text
+
+
+def sep(lang: str = "fr") -> str:
+    """The colon between a label and its value: a narrow no-break space before it in French ('Région : Bretagne'),
+    none in English ('Region: Brittany')."""
+    return f"{NNBSP}: " if lang == "fr" else ": "
+
+
+def plural(key: str, n, lang: str = "fr") -> str:
+    """A count and its noun, agreed ('1 projet', '0 projet', '12 projets'; '1 project', '0 projects'): the noun's two
+    forms are the catalogue's [noun] entry, 'singular|plural'. French takes the singular below 2."""
+    forms = (catalogue(lang if lang in LANGS else "fr").get(f"noun.{key}") or f"{key}|{key}").split("|")
+    count = 0 if _missing(n) else float(n)
+    one = abs(count) < 2 if lang == "fr" else count == 1
+    return f"{fmt_int(count, lang)} {forms[0] if one else forms[-1]}"
+
+
+def based_on(s: dict, lang: str = "fr") -> str:
+    """'Sur la base de 23 projets sur 159' / 'Based on 23 of 159 projects' (s: n, total)."""
+    return t("based_on", lang, n=fmt_int(s["n"], lang), projects=plural("project", s["n"], lang),
+             total=fmt_int(s["total"], lang), total_projects=plural("project", s["total"], lang))
+
+
+def field_label(field: str, lang: str = "fr") -> str:
+    """A field's name for a reader ('total_budget_eur' -> 'budget total'); an unknown field shows as it is."""
+    import re
+
+    base = field.split("@")[0]
+    m = re.fullmatch(r"(.+?)_(\d+)", base)  # key_figure_2: the second key figure
+    label = catalogue(lang if lang in LANGS else "fr").get(f"field.{m.group(1) if m else base}")
+    return (f"{label} {m.group(2)}" if m else label) if label else base
+
+
+def _param(key: str, value, lang: str) -> str:
+    """A value of an issue's message, formatted by what its name says it is."""
+    if value is None or value == "":
+        return "–"
+    try:
+        if key.endswith("_eur"):
+            return fmt_eur(float(value), lang)
+        if key.endswith("_rate"):
+            return fmt_pct(float(value), lang, 2)
+        if key.endswith("_date"):
+            return fmt_date(value, lang)
+    except (TypeError, ValueError):
+        return str(value)
+    if key == "field":
+        return field_label(str(value), lang)
+    if key == "what":
+        return field_label(str(value), lang)
+    if key in ("announced", "found", "line", "row", "applications", "admissible") and str(value).isdigit():
+        return fmt_int(int(value), lang)
+    return str(value)
+
+
+def issue_text(rule: str, params: str | None, message: str, lang: str = "fr") -> str:
+    """A quality issue in the user's language: its rule's template ([issue] of the catalogue) with the values the
+    warehouse keeps (fact_issues.params, JSON); a rejected row's, the problem's own words. Without them, the message
+    the build wrote (English)."""
+    import json
+
+    if not isinstance(params, str) or not params:
+        return message
+    try:
+        p = json.loads(params)
+        if rule == "rejected_row":
+            from common.contract import MAX_CELL
+
+            problem = message_of(f"problem.{p.get('problem')}", lang, detail=p.get("detail") or "", limit=MAX_CELL)
+            value = str(p.get("value") or "")
+            value = value if len(value) <= 40 else value[:39] + "…"
+            key = "problem.row" if value else "problem.row_no_value"
+            return message_of(key, lang, row=p.get("row"), column=p.get("column"), value=value, problem=problem)
+        if rule == "table_warning":
+            return message_of(p.pop("key", ""), lang, **p) or message
+        template = catalogue(lang if lang in LANGS else "fr").get(f"issue.{rule}")
+        if not template:
+            return message
+        text = template.format(**{k: _param(k, v, lang) for k, v in p.items()})
+        return text[:1].upper() + text[1:]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return message
 
 
 def rule_label(rule: str, lang: str = "fr") -> str:
@@ -82,7 +165,15 @@ def fmt_pct(v, lang: str = "fr", digits: int = 1) -> str:
     if _missing(v):
         return "–"
     s = f"{float(v) * 100:.{digits}f}"
-    return (s.replace(".", ",") + f"{NBSP}%") if lang == "fr" else f"{s}%"
+    return (s.replace(".", ",") + f"{NNBSP}%") if lang == "fr" else f"{s}%"
+
+
+def fmt_num(v, lang: str = "fr", digits: int = 1) -> str:
+    """A decimal number: '1,5' in French, '1.5' in English."""
+    if _missing(v):
+        return "–"
+    s = f"{float(v):,.{digits}f}"
+    return s.replace(",", NNBSP).replace(".", ",") if lang == "fr" else s
 
 
 def fmt_date(v, lang: str = "fr") -> str:

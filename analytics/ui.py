@@ -11,8 +11,9 @@ import streamlit as st
 from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import fmt_date, fmt_int, t
+from analytics.i18n import based_on, fmt_date, fmt_int, sep, t
 from analytics.i18n import rule_label as i18n_rule_label
+from common.contract import STATUSES
 
 log = logging.getLogger("ess.dashboard")
 
@@ -52,30 +53,30 @@ def describe(f: Filters, lg: str, esc=str) -> str:
     parts = []
     if f.programmes:
         names = Q.programmes().set_index("programme_id")["name"]
-        parts.append(f"{t('f_programme', lg)} : " + ", ".join(esc(str(names.get(p, p))[:50]) for p in f.programmes))
+        parts.append(f"{t('f_programme', lg)}{sep(lg)}" + ", ".join(esc(str(names.get(p, p))[:50]) for p in f.programmes))
     if f.statuses:
-        parts.append(f"{t('f_status', lg)} : " + ", ".join(t(f"status_{s}", lg) for s in f.statuses))
+        parts.append(f"{t('f_status', lg)}{sep(lg)}" + ", ".join(t(f"status_{s}", lg) for s in f.statuses))
     if f.regions:
         names = Q.regions().set_index("region_code")["name"]
-        parts.append(f"{t('f_region', lg)} : " + ", ".join(esc(str(names.get(r, r))) for r in f.regions))
+        parts.append(f"{t('f_region', lg)}{sep(lg)}" + ", ".join(esc(str(names.get(r, r))) for r in f.regions))
     if f.departments:
         names = Q.departments().set_index("department_code")["name"]
-        parts.append(f"{t('f_department', lg)} : " + ", ".join(esc(f"{names.get(d, d)} ({d})") for d in f.departments))
+        parts.append(f"{t('f_department', lg)}{sep(lg)}" + ", ".join(esc(f"{names.get(d, d)} ({d})") for d in f.departments))
     if f.themes:
         th = Q.themes().set_index("theme_id")["label_fr" if lg == "fr" else "label_en"]
-        parts.append(f"{t('f_theme', lg)} : " + ", ".join(esc(str(th.get(x, x))) for x in f.themes))
+        parts.append(f"{t('f_theme', lg)}{sep(lg)}" + ", ".join(esc(str(th.get(x, x))) for x in f.themes))
     if f.orgs:
         names = Q.org_options(tuple(f.orgs)).set_index("org_id")["name"]
-        parts.append(f"{t('f_org', lg)} : " + ", ".join(esc(str(names.get(o, o))) for o in f.orgs))
+        parts.append(f"{t('f_org', lg)}{sep(lg)}" + ", ".join(esc(str(names.get(o, o))) for o in f.orgs))
     if f.budget_min is not None or f.budget_max is not None:
         from analytics.i18n import fmt_eur
 
-        parts.append(f"{t('f_budget', lg)} : {fmt_eur(f.budget_min or 0, lg)} – "
+        parts.append(f"{t('f_budget', lg)}{sep(lg)}{fmt_eur(f.budget_min or 0, lg)} – "
                      f"{fmt_eur(f.budget_max, lg) if f.budget_max is not None else '…'}")
     if f.year_from is not None or f.year_to is not None:
-        parts.append(f"{t('f_period', lg)} : {f.year_from or '…'}–{f.year_to or '…'}")
+        parts.append(f"{t('f_period', lg)}{sep(lg)}{f.year_from or '…'}–{f.year_to or '…'}")
     if f.search.strip():
-        parts.append(f"{t('f_search', lg).split(' (')[0]} : « {esc(f.search.strip())} »")
+        parts.append(f"{t('f_search', lg).split(' (')[0]}{sep(lg)}« {esc(f.search.strip())} »")
     return " ; ".join(parts) if parts else t("no_filter", lg)
 
 
@@ -84,7 +85,7 @@ def header(title_key: str) -> dict:
     lg, f = lang(), filters()
     st.title(t(title_key, lg))
     s = Q.summary(f)
-    line = t("based_on", lg, n=fmt_int(s["n"], lg), total=fmt_int(s["total"], lg))
+    line = based_on(s, lg)
     if s["no_budget"]:
         line += (" ; " if lg == "fr" else "; ") + t("without_budget", lg, n=fmt_int(s["no_budget"], lg))
     st.caption(f"**{line}** — {t('filtered_by', lg, desc=describe(f, lg, md_escape))}", help=data_date())
@@ -111,10 +112,18 @@ def data_date() -> str:
 def downloads(df: pd.DataFrame, key: str) -> None:
     """CSV and XLSX of a table; files are made only when the user clicks."""
     lg, desc, when = lang(), t("filtered_by", lang(), desc=describe(filters(), lang())), data_date()
+    words = {"status": {s: t(f"status_{s}", lg) for s in STATUSES},
+             "severity": {s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")},
+             "scope": {s: t(f"scope_{s}", lg) for s in ("local", "multi-region", "national")},
+             "rule": {}}
+    shown, money = exports.localised(df, lg, words)
+    if "Règle" in shown.columns or "Rule" in shown.columns:  # a quality rule in words
+        col = "Règle" if lg == "fr" else "Rule"
+        shown[col] = shown[col].map(lambda r: _rule_label(r, lg) if isinstance(r, str) else r)
     c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(t("download_csv", lg), lambda: exports.csv_bytes(df, desc, when, lg), file_name=f"{key}.csv",
+    c1.download_button(t("download_csv", lg), lambda: exports.csv_bytes(shown, desc, when, lg), file_name=f"{key}.csv",
                        mime="text/csv", key=f"dl_{key}", on_click="ignore")
-    c2.download_button(t("download_xlsx", lg), lambda: exports.xlsx_bytes(df, desc, when, key),
+    c2.download_button(t("download_xlsx", lg), lambda: exports.xlsx_bytes(shown, desc, when, key, money),
                        file_name=f"{key}.xlsx", key=f"dlx_{key}", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

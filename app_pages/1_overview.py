@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, plural, sep, t
 from common.contract import ENVELOPE_TOLERANCE
 
 
@@ -19,18 +19,18 @@ def page():
     cols[1].metric(t("kpi_budget", lg), fmt_eur_short(k["total_budget"], lg),
                    help=f"{fmt_eur(k['total_budget'], lg)}. {t('bu_budget_note', lg)}")
     cols[2].metric(t("kpi_fse", lg), fmt_eur_short(k["fse_amount"], lg),
-                   help=f"{fmt_eur(k['fse_amount'], lg)} ; {fmt_int(k['n_fse'], lg)} {t('projects_n', lg)}")
+                   help=f"{fmt_eur(k['fse_amount'], lg)} — {plural('project', k['n_fse'], lg)}")
     cols[3].metric(t("kpi_avg_rate", lg), fmt_pct(k["avg_rate"], lg))
     cols[4].metric(t("kpi_median_rate", lg), fmt_pct(k["median_rate"], lg))
     cols[5].metric(t("kpi_grants", lg), fmt_eur_short(k["grants"], lg),
-                   help=f"{fmt_eur(k['grants'], lg)} ; {fmt_int(k['n_grants'], lg)} {t('projects_n', lg)}")
+                   help=f"{fmt_eur(k['grants'], lg)} — {plural('project', k['n_grants'], lg)}")
     cols[6].metric(t("kpi_regions", lg), fmt_int(k["regions_covered"], lg),
-                   help=f"{t('scope_national', lg)} : {fmt_int(k['n_national'], lg)} ; "
-                        f"{t('scope_multi-region', lg)} : {fmt_int(k['n_multi'], lg)} ; "
-                        f"{t('scope_none', lg)} : {fmt_int(k['n_unplaced'], lg)}")
+                   help=f"{t('scope_national', lg)}{sep(lg)}{fmt_int(k['n_national'], lg)} ; "
+                        f"{t('scope_multi-region', lg)}{sep(lg)}{fmt_int(k['n_multi'], lg)} ; "
+                        f"{t('scope_none', lg)}{sep(lg)}{fmt_int(k['n_unplaced'], lg)}")
 
     cols[7].metric(t("scope_national", lg), fmt_int(k["n_national"], lg),
-                   help=f"{t('scope_multi-region', lg)} : {fmt_int(k['n_multi'], lg)}")
+                   help=f"{t('scope_multi-region', lg)}{sep(lg)}{fmt_int(k['n_multi'], lg)}")
 
     st.subheader(t("funnel_title", lg))
     fun = Q.funnels(f)
@@ -50,7 +50,8 @@ def page():
              bps.replace({"programme": {Q.OTHERS: t("others", lg)}}).assign(status=bps["status"].map(ui.status_label)),
              "programme_status")
     if not others.empty:
-        st.caption(t("by_programme_others", lg, n=fmt_int(others["n"].sum(), lg), k=shown["programme"].nunique()))
+        st.caption(t("by_programme_others", lg, projects=plural("project", others["n"].sum(), lg),
+                     k=shown["programme"].nunique()))
 
     st.subheader(t("recon_title", lg))
     rec = Q.envelope_reconciliation(f)
@@ -65,7 +66,7 @@ def page():
         c3.metric(t("grants_sum", lg), fmt_eur(row.grants_eur, lg),
                   delta=f"{fmt_eur(row.gap_eur, lg)} ({fmt_pct(share, lg, 2)})", delta_color="off")
         tolerance = t("within_tolerance" if ok else "outside_tolerance", lg, tol=fmt_pct(ENVELOPE_TOLERANCE, lg))
-        (st.success if ok else st.warning)(f"{t('gap', lg)} : {fmt_eur(row.gap_eur, lg)} — {tolerance}")
+        (st.success if ok else st.warning)(f"{t('gap', lg)}{sep(lg)}{fmt_eur(row.gap_eur, lg)} — {tolerance}")
     if not rec.empty:
         ui.table_twin(rec, "envelope_reconciliation")
 

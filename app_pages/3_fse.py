@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, t
+from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, sep, t
 
 LIMIT = 2000  # points on the scatter plot
 ROWS = 30  # lines on the labelled charts
@@ -29,7 +29,7 @@ def page():
                      cap=fmt_int(LIMIT // Q.FSE_FLAGGED_SHARE, lg)))
     for row in flagged.head(5).itertuples():
         labels = ", ".join(ui.rule_label(r) for r in row.flags.split(", "))
-        st.warning(f"**{row.title}** — {labels} : FSE {fmt_eur(row.fse_amount_eur, lg)} / "
+        st.warning(f"**{row.title}** — {labels}{sep(lg)}FSE {fmt_eur(row.fse_amount_eur, lg)} / "
                    f"{t('total_budget', lg).lower()} {fmt_eur(row.total_budget_eur, lg)} "
                    f"({t('rate_stated', lg).lower()} {fmt_pct(row.fse_rate_stated, lg, 0)}, "
                    f"{t('rate_computed', lg).lower()} {fmt_pct(row.fse_rate_computed, lg)})", icon=":material/warning:")

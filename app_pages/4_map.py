@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analytics import charts, ui
+from analytics import maps, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, t
+from analytics.i18n import fmt_eur, plural, t
 
 MEASURES = {"n": "m_count", "budget_eur": "m_budget", "fse_eur": "m_fse", "grant_eur": "m_grant"}
 
@@ -39,15 +39,22 @@ def page():
     main, side = st.columns([3, 1])
     with main:
         zmax = float(df[measure].max() or 1)
-        event = st.plotly_chart(charts.choropleth(df, level, measure, lg, title, zmax=zmax), width="stretch",
+        # zoomed to the filtered regions (or departments), metropolitan France without a place filter
+        chosen = tuple(f.departments) if level == "department" and f.departments else tuple(f.regions)
+        if level == "department" and not f.departments and f.regions:
+            chosen = tuple(df[df["region_code"].isin(f.regions)]["department_code"])
+        center, zoom = maps.view_of(level, chosen)
+        fig = maps.choropleth(df, level, measure, lg, title, zmax=zmax, center=center, zoom=zoom,
+                                scale_title=t(MEASURES[measure], lg))
+        event = st.plotly_chart(fig, width="stretch",
                                 key=f"map_{level}_{measure}", on_select="rerun", selection_mode="points",
                                 config={"displaylogo": False, "scrollZoom": False})
         st.caption(t("map_click", lg))
         st.markdown(f"**{t('map_overseas', lg)}**")
         insets = st.columns(5)
-        for col, code in zip(insets, charts.OVERSEAS):
+        for col, code in zip(insets, maps.OVERSEAS):
             with col:
-                st.plotly_chart(charts.overseas_inset(df, code, level, measure, lg, zmax), width="stretch",
+                st.plotly_chart(maps.overseas_inset(df, code, level, measure, lg, zmax), width="stretch",
                                 key=f"inset_{code}_{level}_{measure}", config={"displayModeBar": False})
         _select_region(event, df)
     with side:
@@ -57,12 +64,12 @@ def page():
         if outside.empty:
             st.caption("–")
         for row in outside.itertuples():
-            st.metric(t(f"scope_{row.scope}", lg), f"{fmt_int(row.n, lg)} {t('projects_n', lg)}",
+            st.metric(t(f"scope_{row.scope}", lg), plural('project', row.n, lg),
                       help=row.titles[:600])
             st.caption(f"{t('budget', lg)} {fmt_eur(row.budget_eur, lg)} · FSE {fmt_eur(row.fse_eur, lg)} · "
                        f"{t('grant', lg)} {fmt_eur(row.grant_eur, lg)}")
         multi = int(off["n"].get("multi-region", 0))
-        st.metric(t("scope_multi-region", lg), f"{fmt_int(multi, lg)} {t('projects_n', lg)}")
+        st.metric(t("scope_multi-region", lg), plural('project', multi, lg))
         st.info(t("map_multi_note", lg), icon=":material/info:")
         regs = Q.regions()
         names = dict(zip(regs["region_code"], regs["name"]))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, t
+from analytics.i18n import fmt_eur, fmt_int, plural, sep, t
 
 
 def page():
@@ -33,7 +33,7 @@ def page():
         ui.chart(charts.theme_heatmap(tr, lg), tr[[label, "region", "n"]].rename(
             columns={label: t("theme", lg), "region": t("region", lg), "n": t("count", lg)}), "theme_region")
     top = totals.iloc[0]
-    st.caption(f"{top[label]} : {fmt_int(top['n'], lg)} {t('projects_n', lg)}, {t('budget', lg).lower()} "
+    st.caption(f"{top[label]}{sep(lg)}{plural('project', top['n'], lg)}, {t('budget', lg).lower()} "
                f"{fmt_eur(top['budget_eur'], lg)}")
 
 

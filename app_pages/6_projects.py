@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.i18n import date_format, eur_format, fmt_date, fmt_eur, fmt_int, fmt_pct, t
+from analytics.i18n import date_format, eur_format, field_label, fmt_date, fmt_eur, fmt_int, fmt_pct, issue_text, sep, t
 
 PAGE_SIZE = 25
 SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "year", "programme": "programme",
@@ -36,7 +36,7 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         (t("scope", lg), t(f"scope_{p['scope'] or 'none'}", lg)), (t("loc_printed", lg), p["location_raw"]),
         (t("regions", lg), ", ".join(d["regions"]["name"])),
         (t("department", lg), ", ".join(f"{n} ({c})" for c, n in d["departments"].itertuples(index=False))),
-        (t("geo_method", lg), f"{p['geo_method'] or '–'} : {p['geo_evidence'] or ''}"),
+        (t("geo_method", lg), f"{p['geo_method'] or '–'}{sep(lg)}{p['geo_evidence'] or ''}"),
         (t("pr_themes", lg), ", ".join(f"{a if lg == 'fr' else b} ({r})" for a, b, r in d["themes"].itertuples(index=False))),
         (t("tags", lg), p["tags"]), (t("structure", lg), p["structure_type"]), (t("website", lg), p["website"]),
         (t("postcode", lg), " ".join(x for x in (p["postcode"], p["city"]) if isinstance(x, str))),
@@ -50,7 +50,7 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
         for key, title in (("partners", "pr_partners"), ("cofinancers", "pr_cofinancers")):
             if not d[key].empty:
-                st.markdown(f"**{t(title, lg)}** : " + " · ".join(d[key]["name"]))
+                st.markdown(f"**{t(title, lg)}**{sep(lg)}" + " · ".join(ui.md_escape(x) for x in d[key]["name"]))
         if not d["key_figures"].empty:
             st.markdown(f"**{t('pr_key_figures', lg)}**")
             for text, amount, line in d["key_figures"].itertuples(index=False):
@@ -60,16 +60,18 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         st.markdown(f"**{t('pr_issues', lg)}**")
         if d["issues"].empty:
             st.success(t("pr_no_issue", lg))
-        for rule, sev, msg, values, line in d["issues"].itertuples(index=False):
+        for rule, sev, msg, values, line, params in d["issues"].itertuples(index=False):
             box = {"error": st.error, "warning": st.warning}.get(sev, st.info)
-            box(f"**{ui.rule_label(rule)}** — {msg}" + (f" _(l. {int(line)})_" if line == line and line else ""))
+            text = ui.md_escape(issue_text(rule, params, msg, lg))
+            box(f"**{ui.rule_label(rule)}** — {text}" + (f" _(l. {int(line)})_" if line == line and line else ""))
         st.markdown(f"**{t('pr_sources', lg)}**")
         kept = t("pr_not_kept", lg, n=fmt_int(Q.DETAIL_ROWS, lg), file=p["source_file"],
                  line=fmt_int(p["source_line_start"], lg))
         if d["sources"].empty:
             st.caption(kept)
         else:
-            st.dataframe(d["sources"].rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
+            sources = d["sources"].assign(field=d["sources"]["field"].map(lambda x: field_label(x, lg)))
+            st.dataframe(sources.rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
                                                       "source_line": t("line", lg)}), hide_index=True, width="stretch")
     with st.expander(t("pr_excerpt", lg), expanded=False):
         if d["excerpt"].empty:

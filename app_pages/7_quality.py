@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_pct, t
+from analytics.i18n import fmt_pct, issue_text, t
 
 
 def page():
@@ -45,11 +45,15 @@ def page():
                           key="qu_sev", placeholder=t("all", lg))
     issues = Q.issues_list(f, tuple(rules), tuple(sevs))
     labels = {r: ui.rule_label(r) for r in issues["rule"].unique()}  # once per rule, not per row
+    titles = Q.source_titles()  # a file is named by its own title (its name in the export)
     show = issues.assign(rule=issues["rule"].map(labels),
+                         message=[issue_text(r, p, m, lg) for r, p, m in zip(issues["rule"], issues["params"],
+                                                                                issues["message"])],
                          severity=issues["severity"].map({s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")}),
                          record=issues["record"].fillna(t("qu_programme_level", lg)),
-                         source=issues["source_file"].fillna("") + issues["source_line"].map(
-                             lambda v: f" : {int(v)}" if pd.notna(v) else ""))
+                         source=issues["source_file"].map(lambda x: titles.get(x, x) if isinstance(x, str) else "")
+                         + issues["source_line"].map(lambda v: f", {t('line', lg).lower()} {int(v)}" if pd.notna(v)
+                                                     else ""))
     st.dataframe(show[["severity", "rule", "record", "message", "values", "source"]].rename(columns={
         "severity": t("qu_severity", lg), "rule": t("qu_rule", lg), "record": t("qu_record", lg),
         "message": t("qu_message", lg), "values": t("qu_values", lg), "source": t("qu_source", lg)}),

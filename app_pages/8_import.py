@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import importing, ui
-from analytics.i18n import t
+from analytics.i18n import field_label, fmt_date, fmt_eur, fmt_num, fmt_pct, plural, t
 
 
 def _token_ok(lg: str) -> bool:
@@ -25,6 +25,26 @@ def _token_ok(lg: str) -> bool:
         return False
     st.session_state["im_ok"] = True
     return True
+
+
+def _sample(rows: list[dict], lg: str) -> pd.DataFrame:
+    """The first valid rows as they will be stored, in the user's words and formats."""
+    def fmt(col: str, v):
+        if v is None:
+            return "–"
+        if col in ("total_budget", "fse_amount", "grant"):
+            return fmt_eur(v, lg)
+        if col == "fse_rate":
+            return fmt_pct(v, lg)
+        if col in ("start_date", "end_date"):
+            return fmt_date(v, lg)
+        if col == "status":
+            return t(f"status_{v}", lg)
+        return v
+
+    df = pd.DataFrame([{k: fmt(k, v) for k, v in r.items()} for r in rows])
+    return df.rename(columns={c: t("im_col_row", lg) if c == "row" else field_label(c, lg).capitalize()
+                              for c in df.columns})
 
 
 def _error(answer: dict, lg: str) -> str | None:
@@ -61,7 +81,8 @@ def page():
         else:
             st.info(t("im_rows", lg, n=pv["n_rows"], v=pv["n_valid"], r=pv["n_rejected"]))
             st.caption(t("im_profile", lg, p=pv["profile_label"]))
-            st.caption(t("im_columns", lg, c=", ".join(f"{v} → {k}" for k, v in pv["columns"].items())))
+            st.caption(t("im_columns", lg, c=", ".join(f"« {v} » → {field_label(k, lg)}" if lg == "fr" else
+                                                       f"'{v}' → {field_label(k, lg)}" for k, v in pv["columns"].items())))
             if pv["ignored_columns"]:
                 st.caption(t("im_ignored", lg, c=", ".join(pv["ignored_columns"])))
             for w in pv["warnings"]:
@@ -73,7 +94,7 @@ def page():
                     "message": t("im_col_message", lg)}), hide_index=True, width="stretch")
             if pv["sample"]:
                 st.subheader(t("im_preview", lg))
-                st.dataframe(pd.DataFrame(pv["sample"]), hide_index=True, width="stretch")
+                st.dataframe(_sample(pv["sample"], lg), hide_index=True, width="stretch")
             accept = False
             if pv["rejected"] and pv["n_valid"]:
                 accept = st.checkbox(t("im_accept", lg, v=pv["n_valid"], r=pv["n_rejected"]), key="im_accept")
@@ -83,7 +104,8 @@ def page():
                 if _error(done, lg):
                     st.error(_error(done, lg))
                 else:
-                    st.success(t("im_done", lg, n=done["n_projects"], s=f"{done['seconds']:.1f}"))
+                    st.success(t("im_done", lg, projects=plural("project", done["n_projects"], lg),
+                                 s=fmt_num(done["seconds"], lg)))
     existing = importing.run("list", lang=lg, timeout=60).get("imports", [])
     if existing:
         st.subheader(t("im_existing", lg))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import eur_format, fmt_int, t
+from analytics.i18n import eur_format, fmt_int, plural, t
 
 LIMIT = 50
 
@@ -23,7 +23,8 @@ def _detail(org_id: str, lg: str) -> None:
         return
     o = d["org"].iloc[0]
     st.subheader(o["name"])
-    st.caption(t("or_identity", lg, siren=o["siren"] or "–", n=fmt_int(o["n_projects"], lg), names=o["names"]))
+    st.caption(t("or_identity", lg, siren=o["siren"] or "–", projects=plural("project", o["n_projects"], lg),
+                 names=o["names"]))
     if st.button(t("or_filter", lg), key="or_filter"):
         st.session_state["_pending"] = {"f_org": [org_id]}
         st.rerun()

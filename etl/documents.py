@@ -3,6 +3,7 @@ as rows of the build's staging tables (etl/sql/000_staging.sql) and of the contr
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -68,6 +69,7 @@ def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd
     def add_issue(iss: Issue, source_file: str, line: int | None, project_id=None, programme_id=None):
         issues.append({"issue_id": len(issues) + 1, "project_id": project_id, "programme_id": programme_id,
                        "rule": iss.rule, "severity": iss.severity, "message": iss.message, "values": iss.values,
+                       "params": json.dumps(iss.params, ensure_ascii=False, default=str),
                        "field": iss.field, "source_file": source_file, "source_line": line,
                        "category": iss.category})
 
@@ -97,7 +99,8 @@ def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd
             if pid != prog.key:
                 add_issue(Issue("duplicate_identifier", "warning",
                                 f"programme id '{prog.key}' already used by {seen_programmes[prog.key]}; stored as '{pid}'",
-                                prog.key, "programme_id"), doc.source_file, prog.line_start)
+                                prog.key, "programme_id", params={"id": prog.key, "other": seen_programmes[prog.key],
+                                                                  "stored": pid}), doc.source_file, prog.line_start)
             seen_programmes[pid] = doc.source_file
             key_map[prog.key] = pid
             d = {k: getattr(prog, k) for k in (
@@ -120,18 +123,21 @@ def build_tables(docs: list[ParsedDocument], skipped: list = ()) -> dict[str, pd
             if pid != p.key:
                 p.issues.append(Issue("duplicate_identifier", "error",
                                       f"identifier '{p.key}' is used by another record ({seen_projects[p.key]}); "
-                                      f"stored as '{pid}'", p.key, "project_id"))
+                                      f"stored as '{pid}'", p.key, "project_id",
+                                      params={"id": p.key, "other": seen_projects[p.key], "stored": pid}))
             seen_projects[pid] = f"{doc.source_file}:{p.line_start}"
             if p.fse_code:
                 if p.fse_code in fse_codes:
                     p.issues.append(Issue("duplicate_identifier", "error",
                                           f"FSE code {p.fse_code} is also the code of {fse_codes[p.fse_code]}",
-                                          p.fse_code, "fse_code"))
+                                          p.fse_code, "fse_code",
+                                          params={"id": p.fse_code, "other": fse_codes[p.fse_code], "stored": pid}))
                 else:
                     fse_codes[p.fse_code] = pid
             assigned, unmapped = themes.assign(p.tags, p.text_for_themes(), title=p.title)
             for t in unmapped:
-                p.issues.append(Issue("unmapped_tag", "warning", f"tag '{t}' maps to no theme", t, "tags"))
+                p.issues.append(Issue("unmapped_tag", "warning", f"tag '{t}' maps to no theme", t, "tags",
+                                      params={"tag": t}))
             if not assigned:
                 p.issues.append(Issue("unthemed", "info", "no theme found for this record", "", "themes"))
             place_no = len(rows["stage_places"]) + 1  # a document's project has its own place and tags
@@ -229,7 +235,8 @@ def infer_from_neighbours(doc: ParsedDocument, placements: list[geo.Placement], 
                   f"both in {gz.regions[region]}")
             kept.append(Issue("location_inferred", "info",
                               "no place named; region inferred from the neighbouring records of a list grouped by region",
-                              ev, "location"))
+                              ev, "location", params={"before": qb.title[:40], "after": qa.title[:40],
+                                                      "region": gz.regions[region]}))
             out[i] = geo.Placement("local", [region], [], "document_order", ev, kept)
     return out
 

@@ -115,14 +115,16 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
     if outside > top_score:  # the text is about a place outside the 18 regions (Saint-Martin) more than any other
         return Placement(None, [], [], None, f"outside the regions: {evidence}", [Issue(
             "outside_regions", "warning", f"the text is mostly about {', '.join(unresolved)}, which lies outside the 18 "
-            "regions; not placed", "; ".join(unresolved), "location")])
+            "regions; not placed", "; ".join(unresolved), "location",
+            params={"place": ", ".join(dict.fromkeys(u.split(" (")[0] for u in unresolved))})])
     if second == 0 and top_score >= 1:
         pass  # one region named, nothing against it
     elif top_score < 2 or top_score < 1.5 * second:
         return Placement(None, [], [], None, f"ambiguous: {evidence}",
                          [Issue("ambiguous_location", "warning",
                                 "places named in the text point to several regions; not placed",
-                                ", ".join(f"{gz.regions.get(r, r)}={s:g}" for r, s in ranked[:4]), "location")])
+                                ", ".join(f"{gz.regions.get(r, r)}={s:g}" for r, s in ranked[:4]), "location",
+                                params={"regions": ", ".join(gz.regions.get(r, r) for r, _ in ranked[:4])})])
     deps = {d: s for d, s in dep_score.items() if gz.dep_region.get(d) == top and s >= (2 if second else 1)}
     # the department with the highest score; departments tied at the top count when one place spreads over them,
     # else the first one the text names wins (a partner's town named after the project's own place does not)
@@ -133,7 +135,7 @@ def _vote(gz: Gazetteer, hits: list[tuple[str, _Place]], text: str, method: str)
     deps = sorted(tied)
     issues = [Issue("outside_regions", "warning",
                     f"the text names {pl.label.split(' (')[0]}, which lies outside the 18 regions; placed by the other "
-                    "places it names", pl.label, "location")
+                    "places it names", pl.label, "location", params={"place": pl.label.split(" (")[0]})
               for pl in unresolved.values()]
     return Placement("local", [top], deps, method, evidence, issues)
 
@@ -151,7 +153,7 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
             communes = gz.postcodes.get(pc, [])
             if not communes:
                 issues.append(Issue("unknown_postcode", "warning", f"postcode '{pc}' is not in the postcode table",
-                                    h.text, "postcode"))
+                                    h.text, "postcode", params={"postcode": pc}))
                 continue
             chosen = [c for c in communes if fold(gz.communes[c]["name"]) == fold(city)] or communes
             deps = sorted({gz.communes[c]["department_code"] for c in chosen})
@@ -187,7 +189,8 @@ def place(hints: list[LocationHint], gz: Gazetteer | None = None) -> Placement:
                 and not set(p.regions) & set(result.regions) and h.kind in ("location", "territory"):
             issues.append(Issue("location_conflict", "warning",
                                 f"'{h.text[:60]}' points to another region than the {result.method}",
-                                f"{result.evidence} vs {p.evidence}", "location"))
+                                f"{result.evidence} vs {p.evidence}", "location",
+                                params={"text": h.text[:60], "evidence": result.evidence}))
     if result.scope == "local" and result.regions and not result.departments and hints and hints[0].kind == "heading":
         # a list's regional heading refined by a later hint that places the record in that region
         finer = next((p for h, p in others if p.departments and p.regions and set(p.regions) <= set(result.regions)),
@@ -214,11 +217,12 @@ def place_authority(name: str, siret: str = "", gz: Gazetteer | None = None) -> 
     if found is None or found.scope is None:
         return Placement(None, [], [], None, "", [Issue(
             "unresolved_location", "warning", f"the awarding authority '{name}' could not be placed", name or "",
-            "location")])
+            "location", params={"authority": name or ""})])
     found.method = "awarding_authority"
     found.evidence = found.evidence if epci else f"awarding authority {found.evidence}"
     found.issues.append(Issue("placed_by_authority", "info", "placed on the awarding authority's territory (a grant "
-                              "file gives no beneficiary address)", name or "", "location"))
+                              "file gives no beneficiary address)", name or "", "location",
+                              params={"authority": name or ""}))
     return complete(gz, found)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,8 @@ class Issue:
     field: str = ""
     category: str = "source"  # 'extraction': the ETL could not read what the document holds; 'source': the
                               # source itself is inconsistent or incomplete
+    params: dict = dataclasses.field(default_factory=dict)  # the values its message is made of: the app words it from the
+                                                # catalogue's template of its rule ([issue]), in the user's language
 
 
 @dataclass

@@ -258,5 +258,5 @@ def _facts(con, staged: dict[str, int]) -> None:
         "ON c.src = k.src AND c.key = k.cofinancer_key)").fetchone()[0]
     con.execute(f"""INSERT INTO fact_issues BY NAME
         SELECT f.pk, q.issue_id, q.project_id, q.programme_id AS issue_programme_id, q.rule, q.severity, q.category,
-               q.message, q."values", q.field, q.source_file, q.source_line, f.title AS project_title, {_carried()}
+               q.message, q.params, q."values", q.field, q.source_file, q.source_line, f.title AS project_title, {_carried()}
         FROM stage_issues q LEFT JOIN projects f USING (project_id) ORDER BY f.pk NULLS FIRST, q.issue_id""")

@@ -85,7 +85,7 @@ def test_pages_in_chromium(server):
         box.press("Enter")
         page.wait_for_url("**q=mobicoop**", timeout=30_000)
         _settle(page)
-        assert "Sur la base de 1 projets sur 159" in page.inner_text("[data-testid='stMainBlockContainer']")
+        assert "Sur la base de 1 projet sur 159" in page.inner_text("[data-testid='stMainBlockContainer']")
         page.get_by_role("link", name="Carte").click()
         page.wait_for_url("**/map?**q=mobicoop**", timeout=30_000)
         _settle(page)

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import charts
+from analytics import charts, maps
 from analytics import queries as Q
 from analytics.filters import Filters
 
@@ -18,7 +18,7 @@ def _env(app_env):
 
 def test_choropleth_is_offline_and_complete():
     df = Q.map_regions(Filters())
-    fig = charts.choropleth(df, "region", "n", "fr", "titre")
+    fig = maps.choropleth(df, "region", "n", "fr", "titre")
     trace = fig.data[0]
     assert trace.type == "choroplethmap"
     assert isinstance(trace.geojson, dict)  # our own boundaries, not a URL
@@ -29,7 +29,7 @@ def test_choropleth_is_offline_and_complete():
 
 
 def test_boundary_files_are_small_and_keyed_by_insee_code():
-    regions, deps = charts.geojson("region"), charts.geojson("department")
+    regions, deps = maps.geojson("region"), maps.geojson("department")
     assert len(regions["features"]) == 18 and len(deps["features"]) == 101
     assert {f["properties"]["code"] for f in deps["features"]} >= {"01", "2A", "2B", "971", "976"}
     assert len(json.dumps(regions)) < 300_000 and len(json.dumps(deps)) < 1_000_000
@@ -37,7 +37,7 @@ def test_boundary_files_are_small_and_keyed_by_insee_code():
 
 def test_fse_scatter_marks_the_flagged_project():
     fig = charts.fse_scatter(Q.fse_projects(Filters()), "fr")
-    names = [t.name for t in fig.data]
+    names = [t.name.replace("\u202f", " ") for t in fig.data]
     assert names == ["50 % du budget", "Cohérent", "Incohérence signalée"]
     flagged = fig.data[2]
     assert list(flagged.x) == [61523] and list(flagged.y) == [62414]

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from pptx import Presentation
 
-from analytics import charts, deck, exports
+from analytics import charts, deck, exports, maps
 from analytics import queries as Q
 from analytics.filters import Filters
 from tests.conftest import RAW
@@ -52,7 +52,7 @@ def test_xlsx_round_trip_keeps_text_as_text():
 
 
 def test_chart_images_render_offline():
-    fig = charts.choropleth(Q.map_regions(Filters()), "region", "n", "fr", "Carte")
+    fig = maps.choropleth(Q.map_regions(Filters()), "region", "n", "fr", "Carte")
     png = exports.figure_bytes(fig, "png", width=800, height=600)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     svg = exports.figure_bytes(charts.fse_scatter(Q.fse_projects(Filters()), "fr"), "svg").decode()
@@ -68,7 +68,8 @@ def _slides(f, lang="fr"):
 def test_deck_pptx_for_current_filters():
     f = Filters(regions=("76",))
     prs = Presentation(io.BytesIO(deck.to_pptx(_slides(f))))
-    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in prs.slides]
+    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame).replace("\u202f", " ")
+             for s in prs.slides]
     assert len(prs.slides) == 8
     assert "Portefeuille ESS" in texts[0] and "Région : Occitanie" in texts[0] and "Sur la base de 23 projets sur 159" in texts[0]
     assert "Chiffres clés" in texts[1] and "23" in texts[1] and "159 810" not in texts[1]
@@ -140,3 +141,19 @@ def test_rebuild_while_the_app_serves(tmp_path, monkeypatch):
     assert at.metric[0].value == "162"
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM projects").fetchone() == (162,)
+
+
+def test_exports_speak_the_users_language():
+    df = Q.projects_page(Filters(regions=("76",)), "budget", True, 1, 50)
+    shown, money = exports.localised(df, "fr", {"status": {"laureate": "lauréat", "funded": "financé"}})
+    assert list(shown.columns)[:5] == ["Identifiant", "Titre", "Porteur", "Appel / programme", "Statut"]
+    assert {"lauréat", "financé"} <= set(shown["Statut"]) and not {"laureate", "funded"} & set(shown["Statut"])
+    assert money == {"Budget (€)", "Montant FSE (€)", "Subvention (€)"}
+    data = exports.csv_bytes(shown.assign(Début=pd.to_datetime(["2026-03-01"] * len(shown))), "f", "d", "fr")
+    assert ";01/03/2026;" in data.decode("utf-8-sig")
+    en, _ = exports.localised(df, "en", {})
+    assert list(en.columns)[:4] == ["Identifier", "Title", "Lead organisation", "Call / programme"]
+    wb = load_workbook(io.BytesIO(exports.xlsx_bytes(shown, "f", "d", money_columns=money)))
+    header = [c.value for c in wb.active[4]]
+    cell = wb.active.cell(row=5, column=header.index("Budget (€)") + 1)
+    assert cell.value == 643400 and "€" in cell.number_format

@@ -193,7 +193,7 @@ def test_reader_errors_name_the_file_and_never_a_server_path():
     pv = _preview(b'appel;titre\n"AAP;never closed\n' + b"x;y\n" * 3, "open.csv")
     assert pv.fatal is None or ("open.csv" in pv.fatal and "/tmp" not in pv.fatal)
     pv = importer.preview(b"PAR1 not parquet", "bad.parquet", lang="fr")
-    assert pv.fatal.startswith("bad.parquet : fichier Parquet illisible") and "/tmp" not in pv.fatal
+    assert pv.fatal.replace("\u202f", " ").startswith("bad.parquet : fichier Parquet illisible") and "/tmp" not in pv.fatal
 
 
 # -- two writers ----------------------------------------------------------------------------------------------------
@@ -390,3 +390,20 @@ def test_no_user_string_is_interpolated_into_sql():
     values from files, URLs and forms are bound parameters."""
     strange = [f"{p}:{line}: {{{expr}}}" for p, line, expr in _sql_fstrings() if not _ALLOWED.match(expr)]
     assert strange == [], "\n".join(strange)
+
+
+def test_wrong_tokens_make_further_tries_wait(monkeypatch):
+    """Three wrong tokens are free; then a session waits 5 s, 10 s…; a try while waiting is not even compared; and
+    ten wrong tokens from all sessions in ten minutes make every session wait a minute."""
+    from analytics.importing import Throttle
+
+    monkeypatch.setenv("ESS_IMPORT_TOKEN", "the right one")
+    th, a, b = Throttle(), {}, {}
+    assert [th.check("wrong", a, now=float(i))[0] for i in range(3)] == [False, False, False]
+    assert th.check("wrong", a, now=3.0) == (False, 4.0)  # 5 s after the third, not compared meanwhile
+    assert th.check("wrong", a, now=7.5) == (False, 10.0)  # the fourth wrong one: 10 s
+    assert th.check("the right one", a, now=8.0) == (False, 9.5)  # while waiting, even the right token waits
+    assert th.check("the right one", a, now=17.5) == (True, 0.0)
+    for i in range(10):  # another session's tries (those it may make): ten wrong tokens in all make everyone wait
+        th.check("wrong", b, now=100.0 + 20 * i)
+    assert th.wait({}, now=300.0) == 20.0 and th.wait({}, now=321.0) == 0  # a minute after the last (at 260 s)

@@ -153,8 +153,8 @@ def test_scdl_grants_split_placed_and_organisations(tmp_path):
 def test_a_file_of_no_known_format_names_the_closest_and_what_it_misses():
     text = "Nom du bénéficiaire;Intitulé de l'opération;Code postal\nA;B;29600\n"
     pv = importer.preview(text.encode(), "presque.csv", lang="fr")
-    assert pv.fatal == ("presque.csv : les colonnes ne correspondent à aucun format connu ; le plus proche est "
-                        "Liste des opérations UE 2014-2020, auquel il manque : total_budget (colonnes trouvées : "
+    assert pv.fatal.replace("\u202f", " ") == ("presque.csv : les colonnes ne correspondent à aucun format connu ; le plus proche est "
+                        "Liste des opérations UE 2014-2020, auquel il manque : budget total (colonnes trouvées : "
                         "Nom du bénéficiaire, Intitulé de l'opération, Code postal)")
 
 

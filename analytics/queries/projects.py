@@ -71,7 +71,7 @@ def project_detail(project_id: str, pk: int) -> dict[str, pd.DataFrame]:
                            "ORDER BY position", p),
         "sources": db.df("SELECT field, raw_value, source_line FROM field_sources WHERE project_id = ? "
                        "ORDER BY source_line, field", p),
-        "issues": db.df("SELECT rule, severity, message, \"values\", source_line FROM fact_issues "
+        "issues": db.df("SELECT rule, severity, message, \"values\", source_line, params FROM fact_issues "
                       "WHERE pk = ? ORDER BY severity, rule", k),
         "excerpt": pd.DataFrame(columns=["line_no", "text"]),
     }

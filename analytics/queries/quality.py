@@ -48,7 +48,7 @@ def issues_list(f: Filters, rules: tuple[str, ...] = (), severities: tuple[str, 
         extra += list(severities)
     where = " AND ".join(cond) or "TRUE"
     return db.df(f"""{cte}
-        SELECT qi.severity, qi.rule, coalesce(qi.project_title, g.name) AS record, qi.project_id, qi.message,
+        SELECT qi.severity, qi.rule, coalesce(qi.project_title, g.name) AS record, qi.project_id, qi.message, qi.params,
                qi."values", qi.source_file, qi.source_line
         FROM (SELECT * FROM qi WHERE {where}
               ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule, issue_id LIMIT ?) qi

@@ -135,7 +135,7 @@ def _scheme(v: Vocabulary, lines: list[Line]) -> tuple[Programme | None, list[Is
     if missing:
         issues.append(Issue("scheme_incomplete", "error",
                             f"the scheme's {', '.join(missing)} could not be read near line {n}", t.strip()[:200],
-                            "min_grant_eur", "extraction"))
+                            "min_grant_eur", "extraction", params={"fields": ", ".join(missing), "line": n}))
     return prog, issues
 
 
@@ -165,7 +165,8 @@ def _calls(v: Vocabulary, lines: list[Line], foundation: str | None, fkey: str) 
             elif (m := _COUNT_LINE_RE.match(t2)) and not re.match(r"(?:19|20)\d\d$", m.group(1)):
                 issues.append(Issue("funnel_line_unread", "error",
                                     f"line {n2}: a count under the call '{theme}' names no known stage of a call",
-                                    t2.strip()[:200], "applications", "extraction"))
+                                    t2.strip()[:200], "applications", "extraction",
+                                    params={"line": n2, "call": theme, "text": t2.strip()[:100]}))
         progs.append(prog)
     return progs, issues
 

@@ -26,19 +26,21 @@ def check(doc: ParsedDocument) -> None:
     if not doc.projects and not structural and not _holds_programme_facts(doc):
         doc.issues.append((None, Issue("no_records", "error",
                                        f"recognised as {doc.family} but no record could be read from it",
-                                       "0", "", "extraction")))
+                                       "0", "", "extraction", params={"family": doc.family})))
     for c in doc.counts:
         what = _WHAT.get(c.what, c.what)
         if c.found < c.announced:
             doc.issues.append((None, Issue("records_missing", "error",
                                            f"the document announces {c.announced} {what} (line {c.line}), "
                                            f"{c.found} read", f"announced={c.announced}; found={c.found}",
-                                           c.what, "extraction")))
+                                           c.what, "extraction", params={"announced": c.announced, "found": c.found,
+                                                                         "what": c.what, "line": c.line})))
         elif c.found > c.announced:
             doc.issues.append((None, Issue("records_extra", "warning",
                                            f"the document announces {c.announced} {what} (line {c.line}), "
                                            f"{c.found} read", f"announced={c.announced}; found={c.found}",
-                                           c.what, "extraction")))
+                                           c.what, "extraction", params={"announced": c.announced, "found": c.found,
+                                                                         "what": c.what, "line": c.line})))
     if doc.projects:
         for term in vocabulary(doc.family).of("required"):  # 'field' or 'field@status': for records of a status
             name, _, status = term.field.partition("@")
@@ -47,7 +49,7 @@ def check(doc: ParsedDocument) -> None:
                 doc.issues.append((None, Issue("field_missing_everywhere", "error",
                                                f"no record has a {term.phrase}, which every "
                                                f"{status or 'record'} of {doc.family} carries", term.phrase, name,
-                                               "extraction")))
+                                               "extraction", params={"field": name, "family": doc.family})))
 
 
 def _holds_programme_facts(doc: ParsedDocument) -> bool:

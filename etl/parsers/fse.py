@@ -232,7 +232,7 @@ def _parse_sheet(v: Vocabulary, lines: list[Line], kinds: list[tuple], start: in
         proj.fse_code = code or None
         if not re.search(r"\d", code):
             proj.issues.append(Issue("unparseable_value", "error", f"FSE code '{val[1]}' holds no digits",
-                                     val[1], "fse_code", "extraction"))
+                                     val[1], "fse_code", "extraction", params={"field": "fse_code", "value": val[1]}))
     val = first("period")
     if val:
         text = " ".join(t for _, t in fields["period"][:2])
@@ -240,7 +240,7 @@ def _parse_sheet(v: Vocabulary, lines: list[Line], kinds: list[tuple], start: in
         proj.start_date, proj.end_date = parse_period(text)
         if proj.start_date is None or proj.end_date is None:
             proj.issues.append(Issue("unparseable_date", "error", f"period '{text}' is not two dates",
-                                     text, "period", "extraction"))
+                                     text, "period", "extraction", params={"field": "period", "value": text}))
     for fname, attr in (("start", "start_date"), ("end", "end_date")):
         val = first(fname)
         if val and getattr(proj, attr) is None:
@@ -259,7 +259,8 @@ def _parse_sheet(v: Vocabulary, lines: list[Line], kinds: list[tuple], start: in
         proj.budget_kind = "total"
         if proj.total_budget_eur is None:
             proj.issues.append(Issue("unparseable_amount", "error", f"total budget '{val[1]}' is not an amount",
-                                     val[1], "total_budget_eur", "extraction"))
+                                     val[1], "total_budget_eur", "extraction",
+                                     params={"field": "total_budget_eur", "value": val[1]}))
     val = first("fse")
     if val:
         text = " ".join(t for _, t in fields["fse"][:2])
@@ -268,7 +269,8 @@ def _parse_sheet(v: Vocabulary, lines: list[Line], kinds: list[tuple], start: in
         proj.fse_rate_stated = parse_rate(text)
         if proj.fse_amount_eur is None:
             proj.issues.append(Issue("unparseable_amount", "error", f"FSE amount '{val[1]}' is not an amount",
-                                     val[1], "fse_amount_eur", "extraction"))
+                                     val[1], "fse_amount_eur", "extraction",
+                                     params={"field": "fse_amount_eur", "value": val[1]}))
         if proj.fse_rate_stated is not None:
             proj.sources["fse_rate"] = Source(val[1], val[0])
     val = first("fse_rate")
@@ -293,13 +295,14 @@ def _parse_sheet(v: Vocabulary, lines: list[Line], kinds: list[tuple], start: in
         if m and bullets and int(m.group(1)) != bullets:
             proj.issues.append(Issue("actions_count_mismatch", "info",
                                      f"sheet announces {m.group(1)} actions but lists {bullets}",
-                                     f"{m.group(1)} vs {bullets}", "n_actions"))
+                                     f"{m.group(1)} vs {bullets}", "n_actions",
+                                     params={"announced": m.group(1), "found": bullets}))
     for term in v.of("required"):  # a field every sheet carries, not read on this one (an unreadable one is above)
         label = term.phrase
         stem = term.field.split("_")[0]
         if getattr(proj, term.field, None) is None and not any(i.field.startswith(stem) for i in proj.issues):
             proj.issues.append(Issue("missing_field", "error", f"no {label} read on the sheet", label,
-                                     term.field, "extraction"))
+                                     term.field, "extraction", params={"field": term.field}))
     proj.key = f"{prog.key}-{proj.fse_code}" if proj.fse_code else f"{prog.key}-{key_slug(proj.title)}"
     return proj
 
@@ -342,5 +345,6 @@ def parse(text: str, source_file: str) -> ParsedDocument:
     if not sheets:
         doc.issues.append((None, Issue("structure_not_found", "error",
                                        "no sheet found: no 'Projet cofinancé par le FSE' line (or a variant of the "
-                                       "vocabulary) and no 'LE PROJET' block", "", "", "extraction")))
+                                       "vocabulary) and no 'LE PROJET' block", "", "", "extraction",
+                                       params={"family": FAMILY})))
     return doc

@@ -162,7 +162,7 @@ def _parse_eligible(v: Vocabulary, block: list[Line], prog_key: str, known_theme
             title = title[: len(title) - len(suffix)].strip(" -–")
             issues.append(Issue("layout_merged_fields", "info",
                                 "name and theme printed on one line; theme recognised from other records",
-                                strip_md(name_line), "tags"))
+                                strip_md(name_line), "tags", params={"text": strip_md(name_line)[:80]}))
         else:
             issues.append(Issue("missing_theme", "warning", "no theme line under the name", "", "tags"))
     proj = Project(key="", programme_key=prog_key, title=title, status="eligible", line_start=n0,
@@ -245,7 +245,8 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
     if lau_start is None:
         doc.issues.append((None, Issue("structure_not_found", "error",
                                        "no laureates' heading ('LES N LAURÉATS' or a variant of the vocabulary) and "
-                                       "no laureate section (LE PROJET, SUBVENTION…)", "", "", "extraction")))
+                                       "no laureate section (LE PROJET, SUBVENTION…)", "", "", "extraction",
+                                       params={"family": FAMILY})))
     else:
         blocks = _blocks(v, lines, lau_start + 1, eli_start)
         floor = lau_start + 1
@@ -296,6 +297,6 @@ def parse(text: str, source_file: str, region_names: set[str] | None = None) -> 
         if p.status == "laureate" and p.grant_amount_eur is None and not any(
                 i.field == "grant_amount_eur" for i in p.issues):
             p.issues.append(Issue("missing_field", "error", "no grant read for this laureate", "grant",
-                                  "grant_amount_eur", "extraction"))
+                                  "grant_amount_eur", "extraction", params={"field": "grant_amount_eur"}))
     return doc
 

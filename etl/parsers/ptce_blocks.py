@@ -195,7 +195,8 @@ def _grant(proj: Project, field: str, inline: str, body: list[Line], budget_line
     proj.sources["grant_amount"] = Source(grant_txt.strip(), line_no)
     if proj.grant_amount_eur is None:
         proj.issues.append(Issue("unparseable_amount", "error", f"grant '{grant_txt.strip()}' is not an amount",
-                                 grant_txt.strip(), "grant_amount_eur", "extraction"))
+                                 grant_txt.strip(), "grant_amount_eur", "extraction",
+                                 params={"field": "grant_amount_eur", "value": grant_txt.strip()}))
     if not budget_txt and budget_lines:
         budget_txt = " ".join(t for _, t in budget_lines[:2])
         line_no = budget_lines[0][0]
@@ -206,7 +207,8 @@ def _grant(proj: Project, field: str, inline: str, body: list[Line], budget_line
         proj.sources["total_budget"] = Source(budget_txt.strip(), budget_line or line_no)
         if proj.total_budget_eur is None:
             proj.issues.append(Issue("unparseable_amount", "error", f"budget '{budget_txt.strip()}' is not an amount",
-                                     budget_txt.strip(), "total_budget_eur", "extraction"))
+                                     budget_txt.strip(), "total_budget_eur", "extraction",
+                                     params={"field": "total_budget_eur", "value": budget_txt.strip()}))
 
 
 def _contact(proj: Project, lines: list[Line]) -> None:

@@ -81,7 +81,7 @@ def read_document(path: Path, gz: geo.Gazetteer | None = None) -> Reading:
     except UnreadableDocument as exc:
         reading.skipped = f"not a text document: {exc}"
         reading.skip_issue = Issue("unreadable_document", "error", f"{path.name}: {reading.skipped}", str(exc), "",
-                                   "extraction")
+                                   "extraction", params={"file": path.name, "why": str(exc)[:200]})
         return reading
     text = normalise_newlines(text)
     reading.n_lines = text.count("\n") + 1
@@ -91,11 +91,11 @@ def read_document(path: Path, gz: geo.Gazetteer | None = None) -> Reading:
         if near:
             reading.skipped = f"names {near}'s subject but has none of its structure (headings, sections, labels)"
             reading.skip_issue = Issue("unrecognised_document", "error", f"{path.name}: {reading.skipped}", near, "",
-                                       "extraction")
+                                       "extraction", params={"file": path.name, "family": near})
         else:
             reading.skipped = "not a known document family"
             reading.skip_issue = Issue("document_skipped", "warning", f"{path.name}: {reading.skipped}", "", "",
-                                       "extraction")
+                                       "extraction", params={"file": path.name})
         return reading
     parser = next(p for f, _, p in PARSERS if f == family)
     doc = parser(text, path.name, gz or geo.gazetteer())
@@ -106,7 +106,8 @@ def read_document(path: Path, gz: geo.Gazetteer | None = None) -> Reading:
     if reading.encoding not in ("utf-8", "utf-8-sig"):
         doc.issues.append((None, Issue("encoding_guessed", "info",
                                        f"{path.name} is not UTF-8: read as {reading.encoding}",
-                                       reading.encoding, "", "extraction")))
+                                       reading.encoding, "", "extraction",
+                                       params={"file": path.name, "encoding": reading.encoding})))
     extraction.check(doc)
     reading.doc = doc
     return reading

@@ -161,7 +161,8 @@ def parse(text: str, source_file: str, gz=None) -> ParsedDocument:
         elif k < len(toc):
             title, raw, tn = toc[k][1], toc[k][1], toc[k][2]
             issues.append(Issue("title_from_toc", "info",
-                                "sheet has no title heading; title taken from the table of contents", title, "title"))
+                                "sheet has no title heading; title taken from the table of contents", title, "title",
+                                params={"title": title}))
         else:
             title, raw, tn = f"Fiche {k + 1}", "", lines[sec[0][0]][0]
             issues.append(Issue("missing_title", "warning", "sheet has no title", "", "title", "extraction"))

@@ -118,6 +118,7 @@ CREATE TEMP TABLE stage_issues (
     rule         VARCHAR NOT NULL,  -- quality_issues.rule
     severity     VARCHAR NOT NULL CHECK (severity IN ('error', 'warning', 'info')),  -- quality_issues.severity
     message      VARCHAR NOT NULL,  -- quality_issues.message
+    params       VARCHAR,           -- quality_issues.params
     "values"     VARCHAR,           -- quality_issues.values
     field        VARCHAR,           -- quality_issues.field
     source_file  VARCHAR,           -- quality_issues.source_file

@@ -78,7 +78,9 @@ CREATE TABLE fact_issues (
                                           -- extraction: the ETL could not read what a document holds; import: a
                                           -- table's row rejected or read with a warning; source: the source is
                                           -- inconsistent or incomplete
-    message            VARCHAR NOT NULL,  -- what is wrong
+    message            VARCHAR NOT NULL,  -- what is wrong, in English (the command line's summary, SQL users)
+    params             VARCHAR,           -- the values it is made of, a JSON object: the app words the message from
+                                          -- its rule's template in the user's language (common/locales, [issue])
     "values"           VARCHAR,           -- the values involved
     field              VARCHAR,           -- the field involved
     source_file        VARCHAR,           -- where it was read

@@ -8,7 +8,8 @@ SELECT issue_id,                               -- key
        issue_programme_id AS programme_id,     -- the programme it is about
        rule,                                   -- the rule
        severity,                               -- error, warning or info
-       message,                                -- what is wrong
+       message,                                -- what is wrong, in English
+       params,                                 -- the values it is made of (JSON): the app words it in French or English
        "values",                               -- the values involved
        field,                                  -- the field involved
        source_file,                            -- where it was read

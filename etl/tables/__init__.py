@@ -78,5 +78,6 @@ def stage(con: duckdb.DuckDBPyConnection, data: bytes | Path, name: str, prefix:
 
 def load_staged(con: duckdb.DuckDBPyConnection, st: Staged) -> int:
     """Load a staged table's valid rows (etl.tables.load); returns the projects loaded."""
-    return load.load(con, st.prefix, st.name, st.n_rows, st.columns, [(w, 1) for w in st.warning_texts("en")],
+    warnings = [(message(k, "en", **params), 1, k, params) for k, params in st.warnings]
+    return load.load(con, st.prefix, st.name, st.n_rows, st.columns, warnings,
                      fields=st.fields, first_row=st.first_row)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from common.i18n import message
 from common.import_format import dictionary, template_csv
 from common.settings import ROOT
 from common.text import fold
@@ -110,5 +111,6 @@ def map_columns(header: list[str], name: str, lang: str = "en") -> Mapping:
     if complete:
         return mapping
     found = ", ".join(h.strip()[:40] for h in header if h and h.strip())[:400]
-    raise TableError(key="etl.missing_columns", file=name, profile=best.label(lang), missing=", ".join(missing),
+    labels = [message(f"field.{f}", lang) if message(f"field.{f}", lang) != f"field.{f}" else f for f in missing]
+    raise TableError(key="etl.missing_columns", file=name, profile=best.label(lang), missing=", ".join(labels),
                      found=found or "—")

@@ -8,6 +8,7 @@ each distinct cell of tags once; rows without tags: the keyword rules on each di
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -68,7 +69,7 @@ def _places(con, p: str, place: str = "o.location") -> None:
                 f"evidence VARCHAR, postcode VARCHAR, city VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_link (loc_id BIGINT, level VARCHAR, code VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_geo_issue (location VARCHAR, rule VARCHAR, severity VARCHAR, "
-                f"message VARCHAR, vals VARCHAR, field VARCHAR)")
+                f"message VARCHAR, vals VARCHAR, field VARCHAR, params VARCHAR)")
     con.execute(f"""INSERT INTO {p}_geo SELECT loc_id, location, CASE WHEN len(regs) > 1 THEN 'multi-region' ELSE 'local' END,
                     'postcode', 'postcode ' || pc || ' = ' || array_to_string(names, ', '), pc, city
                     FROM {p}_pc JOIN {p}_loc USING (location)""")
@@ -82,7 +83,7 @@ def _places(con, p: str, place: str = "o.location") -> None:
         if loc.startswith("!"):  # a country other than France: not on the map, and said
             pl = geo.Placement(None, [], [], None, "", [Issue("outside_france", "info",
                                                                f"the operation is in {loc[1:]}, outside France",
-                                                               loc[1:], "country")])
+                                                               loc[1:], "country", params={"country": loc[1:]})])
             loc_text = None
         elif loc.startswith("@"):  # a grant: its awarding authority's territory
             siret, _, authority = loc[1:].partition("|")
@@ -97,7 +98,8 @@ def _places(con, p: str, place: str = "o.location") -> None:
             loc_text = loc
         rows.append((loc_id, loc_text, pl.scope, pl.method, pl.evidence or None, pc, city))
         links += [(loc_id, "region", r) for r in pl.regions] + [(loc_id, "department", d) for d in pl.departments]
-        issues += [(loc, i.rule, i.severity, i.message, i.values, i.field) for i in pl.issues]
+        issues += [(loc, i.rule, i.severity, i.message, i.values, i.field,
+                    json.dumps(i.params, ensure_ascii=False, default=str)) for i in pl.issues]
     for table, data in ((f"{p}_geo", rows), (f"{p}_geo_link", links), (f"{p}_geo_issue", issues)):
         insert_rows(con, table, data)
     # the key the projects' rows are joined on (their place key), the place as printed kept in location
@@ -261,42 +263,48 @@ def source_checks(table: str) -> str:
     return f"""
         SELECT project_id, 'fse_exceeds_budget' AS rule, 'error' AS severity,
                'FSE amount ' || ess_eur(fse_amount) || ' is larger than the total budget ' || ess_eur(total_budget) AS message,
-               'fse=' || fse_amount || '; budget=' || total_budget AS vals, 'fse_amount_eur' AS field, row_no AS line
+               'fse=' || fse_amount || '; budget=' || total_budget AS vals, 'fse_amount_eur' AS field, row_no AS line,
+               json_object('fse_eur', fse_amount::VARCHAR, 'budget_eur', total_budget::VARCHAR)::VARCHAR AS params
         FROM {table} WHERE fse_amount > total_budget
         UNION ALL
         SELECT project_id, 'grant_exceeds_budget', 'error',
                'grant ' || ess_eur(grant) || ' is larger than the budget ' || ess_eur(total_budget),
-               'grant=' || grant || '; budget=' || total_budget, 'grant_amount_eur', row_no
+               'grant=' || grant || '; budget=' || total_budget, 'grant_amount_eur', row_no,
+               json_object('grant_eur', grant::VARCHAR, 'budget_eur', total_budget::VARCHAR)::VARCHAR
         FROM {table} WHERE grant > total_budget
         UNION ALL
         SELECT project_id, 'rate_mismatch', 'warning',
                'stated FSE rate ' || round(fse_rate * 100)::INTEGER || '% but amount ÷ budget = '
                    || format('{{:.2f}}', (fse_amount / total_budget * 100)::DOUBLE) || '%',
-               'stated=' || fse_rate || '; computed=' || round(fse_amount / total_budget, 4), 'fse_rate_stated', row_no
+               'stated=' || fse_rate || '; computed=' || round(fse_amount / total_budget, 4), 'fse_rate_stated', row_no,
+               json_object('stated_rate', fse_rate::VARCHAR,
+                           'computed_rate', round(fse_amount / total_budget, 4)::VARCHAR)::VARCHAR
         FROM {table} WHERE total_budget > 0 AND fse_rate IS NOT NULL AND fse_amount IS NOT NULL
             AND abs(fse_amount - fse_rate * total_budget) > $rate_tolerance * total_budget  -- exact in DECIMAL
         UNION ALL
         SELECT project_id, 'end_before_start', 'error', 'end date ' || end_date || ' is before start date ' || start_date,
-               'start=' || start_date || '; end=' || end_date, 'end_date', row_no
+               'start=' || start_date || '; end=' || end_date, 'end_date', row_no,
+               json_object('start_date', start_date::VARCHAR, 'end_date', end_date::VARCHAR)::VARCHAR
         FROM {table} WHERE end_date < start_date"""
 
 
 def _issues(con, p: str, name: str, warnings: list[tuple[str, int]], place: str = "o.location",
             fields: list[str] = ()) -> None:
     new_ids = "(SELECT coalesce(max(issue_id), 0) FROM stage_issues) + row_number() OVER ({})"
-    cols = "issue_id, project_id, programme_id, rule, severity, message, \"values\", field, source_file, source_line"
+    cols = "issue_id, project_id, programme_id, rule, severity, message, \"values\", field, source_file, source_line, params"
     con.execute(f"""INSERT INTO stage_issues ({cols})
         SELECT {new_ids.format('ORDER BY line, rule, project_id, message')}, project_id, NULL, rule, severity, message,
-               vals, field, $name, line FROM (
+               vals, field, $name, line, params FROM (
             {source_checks(f'{p}_ok')}
             UNION ALL
-            SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no
+            SELECT o.project_id, i.rule, i.severity, i.message, i.vals, i.field, o.row_no, i.params
             FROM {p}_ok o JOIN {p}_geo_issue i ON i.location = {place}
             UNION ALL
             SELECT project_id, 'unresolved_location', 'warning', 'no region or department could be found for this record',
-                   '(no location given)', 'location', row_no FROM {p}_ok o WHERE {place} IS NULL
+                   '(no location given)', 'location', row_no, '{{}}' FROM {p}_ok o WHERE {place} IS NULL
             UNION ALL{_extra_checks(p, fields)}
-            SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || u.tag || ''' maps to no theme', u.tag, 'tags', o.row_no
+            SELECT o.project_id, 'unmapped_tag', 'warning', 'tag ''' || u.tag || ''' maps to no theme', u.tag, 'tags', o.row_no,
+                   json_object('tag', u.tag)::VARCHAR
             FROM {p}_ok o JOIN (SELECT s.themes, t.tag FROM {p}_tagset s JOIN {p}_tags t USING (set_id)
                                 WHERE t.tag NOT IN (SELECT tag FROM {p}_tag_theme)) u USING (themes))""",
                 {"name": name, "rate_tolerance": RATE_TOLERANCE})
@@ -307,11 +315,13 @@ def _issues(con, p: str, name: str, warnings: list[tuple[str, int]], place: str 
                CASE WHEN value = '' THEN '' ELSE '''' || CASE WHEN length(value) > 40 THEN left(value, 39) || '…'
                                                          ELSE value END || ''' ' END ||
                replace(t.text, '{{detail}}', detail),
-               value, column_name, $name, row_no, 'import'
+               value, column_name, $name, row_no, json_object('row', row_no, 'column', column_name, 'value', value,
+                                                              'problem', problem, 'detail', detail)::VARCHAR, 'import'
         FROM {p}_problems JOIN ess_problem_text t USING (problem) ORDER BY row_no, ord, pos""", {"name": name})
-    for text, row in warnings:
+    for text, row, key, params in warnings:
         con.execute(f"INSERT INTO stage_issues ({cols}, category) SELECT {new_ids.format('')}, NULL, NULL, 'table_warning', "
-                    f"'info', $m, '', '', $name, $row, 'import'", {"m": text, "name": name, "row": row})
+                    f"'info', $m, '', '', $name, $row, $params, 'import'",
+                    {"m": text, "name": name, "row": row, "params": json.dumps({"key": key, **params})})
 
 
 def _extra_checks(p: str, fields: list[str]) -> str:
@@ -322,7 +332,8 @@ def _extra_checks(p: str, fields: list[str]) -> str:
         out += f"""
             SELECT project_id, 'invalid_siren', 'warning',
                    'SIREN ' || left(lead_org_id, 9) || ' of ' || coalesce(lead_org, '?') || ' has a wrong check digit '
-                   || '(Luhn): the organisation is matched by its name', lead_org_id, 'lead_org_id', row_no
+                   || '(Luhn): the organisation is matched by its name', lead_org_id, 'lead_org_id', row_no,
+                   json_object('siren', left(lead_org_id, 9), 'org', coalesce(lead_org, '?'))::VARCHAR
             FROM {p}_ok WHERE regexp_full_match(lead_org_id, '\\d{{9}}|\\d{{14}}') AND NOT ess_luhn(left(lead_org_id, 9))
             UNION ALL"""
     if "grant_share" in fields and "grant_total" in fields:
@@ -331,7 +342,8 @@ def _extra_checks(p: str, fields: list[str]) -> str:
         out += f"""
             SELECT project_id, 'shares_not_whole', 'warning',
                    'the beneficiaries'' shares of this grant add up to ' || round(total * 100, 2) || ' % of ' ||
-                   ess_eur(grant_total), 'shares=' || total, 'grant_share', row_no
+                   ess_eur(grant_total), 'shares=' || total, 'grant_share', row_no,
+                   json_object('total_rate', total::VARCHAR, 'grant_eur', grant_total::VARCHAR)::VARCHAR
             FROM (SELECT project_id, row_no, grant_total, sum(grant_share) OVER (PARTITION BY {key}) AS total FROM {p}_ok)
             WHERE abs(total - 1) > 0.001
             UNION ALL"""
