@@ -13,10 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from common.contract import STATUSES
 from common.text import fold, fold_search
-from etl import clean, quality, schema
+from etl import clean, quality, schema, themes
 from etl.models import Project
 from etl.read_model import fold_search_sql
 from etl.tables.check import cell_sql
@@ -56,6 +58,9 @@ def _python(rule: str, text: str):
         return fold_search(text)
     if rule == "checks":
         return _python_checks(text)
+    if rule == "themes":
+        title, desc = (text.split(" // ", 1) + [""])[:2]
+        return ";".join(f"{th}={r}" for th, r in sorted(themes.assign([], f"{title} {desc}", title=title)[0]))
     raise AssertionError(rule)
 
 
@@ -91,6 +96,13 @@ def _sql(con, rule: str, text: str):
                     "$end::DATE AS end_date", {k: v.get(k) for k in ("budget", "fse", "rate", "grant", "start", "end")})
         rules = con.execute(f"SELECT rule FROM ({source_checks('t')})", {"rate_tolerance": quality.RATE_TOLERANCE})
         return "|".join(sorted(r[0] for r in rules.fetchall()))
+    if rule == "themes":
+        title, desc = (text.split(" // ", 1) + [""])[:2]
+        con.execute("CREATE OR REPLACE TEMP TABLE texts AS SELECT 1 AS text_key, $t AS title, $d AS description",
+                    {"t": title.strip(), "d": desc})
+        sql, params = themes.text_themes_sql("texts")
+        return ";".join(f"{th}={r}" for th, r in sorted(con.execute(f"SELECT theme_id, rule FROM ({sql})", params)
+                                                         .fetchall()))
     if rule == "status":
         return (con.execute("SELECT value FROM ess_status WHERE word = strip_accents(lower($x))", {"x": text}).fetchone()
                 or [None])[0]
@@ -128,7 +140,7 @@ def test_both_sides_give_the_same_result(con, case):
 
 def test_the_table_covers_every_rule_on_both_sides():
     both = {c["rule"] for c in _cases() if c["sides"] == "both"}
-    assert both == {"amount", "rate", "date", "fold", "slug", "search", "checks"}
+    assert both == {"amount", "rate", "date", "fold", "slug", "search", "checks", "themes"}
 
 
 def test_one_list_of_statuses(con):
@@ -157,3 +169,16 @@ def test_search_folding_agrees_on_every_character(con):
                       f"(SELECT unnest($c) AS c, generate_subscripts($c, 1) AS i)", {"c": chars}).fetchone()[0]
     differ = [c for c, s in zip(chars, got) if fold_search(c) != s]
     assert differ == [], differ[:40]
+
+
+_WORDS = ["bio", "Cuisine", "jardins", "transport", "mobilité", "réemploi", "déchets", "insertion", "emploi", "chômage",
+          "numérique", "culture", "art", "énergie", "logement", "santé", "jeunes", "formation", "tourisme", "tiers-lieu",
+          "forêt", "Œuvre", "épicerie solidaire", "l'", "de", "et", ",", "x", "2026"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.lists(st.sampled_from(_WORDS), max_size=5), desc=st.lists(st.sampled_from(_WORDS), max_size=25))
+def test_keyword_themes_agree_on_any_text(con, title, desc):
+    """Random texts of the taxonomy's words: the import's SQL and the documents' Python give the same themes."""
+    case = f"{' '.join(title)} // {' '.join(desc)}"
+    assert _sql(con, "themes", case) == _python("themes", case)

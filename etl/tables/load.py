@@ -130,13 +130,10 @@ def _themes(con, p: str) -> None:
               WHERE themes IS NULL OR themes NOT IN (SELECT themes FROM {p}_tagset))""")
     tags = [r[0] for r in con.execute(f"SELECT DISTINCT tag FROM {p}_tags").fetchall()]
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
-    texts = con.execute(f"SELECT text_key, title, description FROM {p}_textkey").fetchall()
-    by_text = [(key, th, rule) for key, title, desc in texts
-               for th, rule in themes.assign([], f"{title} {desc}", title=title)[0]]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme (text_key BIGINT, theme_id VARCHAR, rule VARCHAR)")
-    for table, data in ((f"{p}_tag_theme", mapping), (f"{p}_text_theme", by_text)):
-        insert_rows(con, table, data)
+    insert_rows(con, f"{p}_tag_theme", mapping)
+    by_text, params = themes.text_themes_sql(f"{p}_textkey")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme AS {by_text}", params)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_theme_link AS
         SELECT t.set_id AS theme_key, m.theme_id, arg_min(m.rule, t.pos) AS rule FROM {p}_tags t
         JOIN {p}_tag_theme m USING (tag) GROUP BY 1, 2
