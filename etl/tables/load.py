@@ -132,8 +132,8 @@ def _themes(con, p: str) -> None:
     mapping = [(tg, th, f"tag:{tg}") for tg in tags for th, _ in themes.tag_themes(tg)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_tag_theme (tag VARCHAR, theme_id VARCHAR, rule VARCHAR)")
     insert_rows(con, f"{p}_tag_theme", mapping)
-    by_text, params = themes.text_themes_sql(f"{p}_textkey")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme AS {by_text}", params)
+    text_sql, params = themes.text_themes_sql(f"{p}_textkey")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_text_theme AS {text_sql}", params)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_theme_link AS
         SELECT t.set_id AS theme_key, m.theme_id, arg_min(m.rule, t.pos) AS rule FROM {p}_tags t
         JOIN {p}_tag_theme m USING (tag) GROUP BY 1, 2
