@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.filters import STATUSES, Filters
+from analytics.filters import SEVERITY_BITS, STATUSES, Filters
 from analytics.i18n import fmt_eur, t
 from analytics.importing import import_enabled
 
@@ -14,7 +14,7 @@ st.set_page_config(page_title="Portefeuille ESS", layout="wide")
 
 # Widget keys of the filters and the Filters field each one feeds.
 KEYS = {"f_prog": "programmes", "f_status": "statuses", "f_reg": "regions", "f_dep": "departments", "f_theme": "themes",
-        "f_org": "orgs", "f_q": "search"}
+        "f_org": "orgs", "f_q": "search", "f_excl": "exclude"}
 
 
 def _init_from_url() -> None:
@@ -119,6 +119,9 @@ def sidebar() -> Filters:
             st.session_state["f_years"] = _clamped((y0, y1), ymin, ymax, "y0/y1")
         yfrom, yto = st.slider(t("f_period", lg), ymin, ymax, key="f_years")
         st.text_input(t("f_search", lg), key="f_q", max_chars=200)
+        st.session_state["f_excl"] = [s for s in st.session_state.get("f_excl", []) if s in SEVERITY_BITS]
+        st.multiselect(t("f_exclude", lg), list(SEVERITY_BITS)[::-1], format_func=lambda s: t(f"sev_{s}", lg),
+                       key="f_excl", placeholder=t("f_exclude_none", lg), help=t("f_exclude_help", lg))
         if st.session_state.get("_url_notes"):
             st.info(t("url_notes", lg, p=", ".join(dict.fromkeys(st.session_state["_url_notes"]))),
                     icon=":material/link_off:")
@@ -130,7 +133,7 @@ def sidebar() -> Filters:
         themes=tuple(st.session_state["f_theme"]), orgs=tuple(st.session_state["f_org"]),
         budget_min=bmin if bmin > 0 else None, budget_max=bmax if bmax < top else None,
         year_from=yfrom if yfrom > ymin else None, year_to=yto if yto < ymax else None,
-        search=st.session_state.get("f_q", "") or "")
+        search=st.session_state.get("f_q", "") or "", exclude=tuple(st.session_state["f_excl"]))
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ def _neutral(v):
 
 
 # columns of the read side a user has no use for (keys, masks, the issues' values as JSON)
-_INTERNAL = {"pk", "prog_no", "org_no", "region_mask", "theme_mask", "params", "band", "bin", "x0", "x1", "sy", "bx",
+INTERNAL = {"pk", "prog_no", "org_no", "region_mask", "theme_mask", "params", "band", "bin", "x0", "x1", "sy", "bx",
              "share_lo", "share_hi", "theme_no", "region_no", "dept_no", "link"}
 
 
@@ -32,7 +32,7 @@ def localised(df: pd.DataFrame, lang: str, labels: dict[str, dict]) -> tuple[pd.
     from common.i18n import catalogue
 
     cat = catalogue(lang)
-    out = df.drop(columns=[c for c in df.columns if c in _INTERNAL])
+    out = df.drop(columns=[c for c in df.columns if c in INTERNAL])
     for col, words in labels.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)

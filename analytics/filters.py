@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from common.contract import STATUSES
+from common.contract import SEVERITY_BITS, STATUSES
 from common.text import fold_search
 
 # URL parameter name for each field.
 _URL = {"programmes": "prog", "statuses": "status", "regions": "reg", "departments": "dep", "themes": "theme",
-        "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q", "orgs": "org"}
+        "budget_min": "bmin", "budget_max": "bmax", "year_from": "y0", "year_to": "y1", "search": "q", "orgs": "org",
+        "exclude": "excl"}
 
 
 # Regions and themes are filtered on the read side's bit masks (etl/read_model.py): mask column, dimension,
@@ -30,14 +31,15 @@ class Filters:
     year_to: int | None = None
     search: str = ""
     orgs: tuple[str, ...] = ()  # organisations.org_id (a SIREN, or 'n-' and a hash of the folded name)
+    exclude: tuple[str, ...] = ()  # severities (common.contract.SEVERITY_BITS): projects with such issues left out
 
     def is_empty(self) -> bool:
         return self == Filters()
 
     def needs_facts(self) -> bool:
-        """The free-text search and the organisations need the facts table; every other filter applies to the link
-        tables too (they carry the project's filter columns)."""
-        return bool(self.search.strip()) or bool(self.orgs)
+        """The free-text search, the organisations and the issues' severities need the facts table; every other
+        filter applies to the link tables too (they carry the project's filter columns)."""
+        return bool(self.search.strip()) or bool(self.orgs) or bool(self.exclude)
 
     def where(self, alias: str = "f") -> tuple[str, list]:
         """A SQL condition on the read-side table ``facts AS alias`` and its bound parameters."""
@@ -69,6 +71,9 @@ class Filters:
             conds.append(f"{alias}.org_no IN (SELECT org_no FROM organisations WHERE org_id IN "
                          f"({', '.join('?' * len(self.orgs))}))")
             params.extend(self.orgs)
+        if self.exclude:  # none of the project's issues has one of these severities
+            conds.append(f"({alias}.issue_mask & ?) = 0")
+            params.append(sum(SEVERITY_BITS[s] for s in self.exclude if s in SEVERITY_BITS))
         if self.budget_min is not None:
             conds.append(f"{alias}.budget_eur >= ?")
             params.append(self.budget_min)
@@ -149,6 +154,11 @@ class Filters:
             if len(known) < len(kw["statuses"]):
                 dropped.append(_URL["statuses"])
             kw["statuses"] = known
+        if kw["exclude"]:
+            known = tuple(s for s in kw["exclude"] if s in SEVERITY_BITS)
+            if len(known) < len(kw["exclude"]):
+                dropped.append(_URL["exclude"])
+            kw["exclude"] = known
         return cls(**kw), list(dict.fromkeys(dropped))
 
 def _strip(s: str) -> str:

@@ -21,6 +21,12 @@ def t(key: str, lang: str = "fr", **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+def lsep(lang: str = "fr") -> str:
+    """The semicolon between the items of a list: ' ; ' in French (a narrow no-break space before it), '; ' in
+    English."""
+    return f"{NNBSP}; " if lang == "fr" else "; "
+
+
 def sep(lang: str = "fr") -> str:
     """The colon between a label and its value: a narrow no-break space before it in French ('Région : Bretagne'),
     none in English ('Region: Brittany')."""
@@ -34,6 +40,16 @@ def plural(key: str, n, lang: str = "fr") -> str:
     count = 0 if _missing(n) else float(n)
     one = abs(count) < 2 if lang == "fr" else count == 1
     return f"{fmt_int(count, lang)} {forms[0] if one else forms[-1]}"
+
+
+def noun(key: str, n, lang: str = "fr") -> str:
+    """The noun alone, agreed with ``n`` ('projet', 'projets')."""
+    return plural(key, n, lang).split(" ", 1)[1]
+
+
+def coverage(kind: str, n, total, lang: str = "fr", noun_key: str = "project") -> str:
+    """What a chart counts, for its subtitle: '14 projets FSE sur 159' (catalogue ``cov_<kind>``)."""
+    return t(f"cov_{kind}", lang, n=fmt_int(n, lang), noun=noun(noun_key, n, lang), total=fmt_int(total, lang))
 
 
 def based_on(s: dict, lang: str = "fr") -> str:
@@ -136,7 +152,9 @@ def fmt_eur(v, lang: str = "fr") -> str:
     if _missing(v):
         return "–"
     n = fmt_int(v, lang)
-    return f"{n}{NBSP}€" if lang == "fr" else f"€{n}"
+    if lang == "fr":
+        return f"{n}{NBSP}€"
+    return f"-€{n[1:]}" if n.startswith("-") else f"€{n}"  # -€771, as English writes it (and Streamlit's arrow reads)
 
 
 def fmt_eur_short(v, lang: str = "fr", unit: float | None = None) -> str:

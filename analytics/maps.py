@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.chartkit import SUBTLE
 from analytics.i18n import fmt_eur, fmt_int, plotly_separators
 
 GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
@@ -74,7 +75,7 @@ def view_of(level: str, codes: tuple[str, ...], height: int = 600) -> tuple[tupl
 
 def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str, *, center=(46.6, 2.4),
                zoom: float = 4.75, height: int = 600, show_scale: bool = True, zmax: float | None = None,
-               only: tuple[str, ...] | None = None, scale_title: str = "") -> go.Figure:
+               only: tuple[str, ...] | None = None, scale_title: str = "", subtitle: str = "") -> go.Figure:
     """Offline choropleth (no tile server): white background and our own boundaries (``only``: just these
     shapes). Zero is light grey; the colour bar names the measure."""
     code = "region_code" if level == "region" else "department_code"
@@ -89,8 +90,9 @@ def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str
         colorbar={"title": {"text": scale_title, "side": "right"}, "thickness": 12,
                   **({"tickformat": ",d"} if measure == "n" else {"tickformat": ",.0f"})}))
     fig.update_layout(map={"style": "white-bg", "center": {"lat": center[0], "lon": center[1]}, "zoom": zoom},
-                      title={"text": title, "x": 0, "font": {"size": 15 if height > 300 else 12}},
-                      margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0}, height=height,
+                      title={"text": title, "x": 0, "font": {"size": 15 if height > 300 else 12},
+                             "subtitle": {"text": subtitle, "font": {"size": 12, "color": SUBTLE}}},
+                      margin={"l": 0, "r": 0, "t": (40 if title else 0) + (22 if subtitle else 0), "b": 0}, height=height,
                       separators=plotly_separators(lang), clickmode="event+select")
     return fig
 

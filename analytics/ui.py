@@ -11,7 +11,7 @@ import streamlit as st
 from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import based_on, fmt_date, fmt_int, sep, t
+from analytics.i18n import based_on, fmt_date, fmt_eur, fmt_int, fmt_pct, sep, t
 from analytics.i18n import rule_label as i18n_rule_label
 from common.contract import STATUSES
 
@@ -69,12 +69,12 @@ def describe(f: Filters, lg: str, esc=str) -> str:
         names = Q.org_options(tuple(f.orgs)).set_index("org_id")["name"]
         parts.append(f"{t('f_org', lg)}{sep(lg)}" + ", ".join(esc(str(names.get(o, o))) for o in f.orgs))
     if f.budget_min is not None or f.budget_max is not None:
-        from analytics.i18n import fmt_eur
-
         parts.append(f"{t('f_budget', lg)}{sep(lg)}{fmt_eur(f.budget_min or 0, lg)} – "
                      f"{fmt_eur(f.budget_max, lg) if f.budget_max is not None else '…'}")
     if f.year_from is not None or f.year_to is not None:
         parts.append(f"{t('f_period', lg)}{sep(lg)}{f.year_from or '…'}–{f.year_to or '…'}")
+    if f.exclude:
+        parts.append(f"{t('f_exclude', lg)}{sep(lg)}" + ", ".join(t(f"sev_{s}", lg).lower() for s in f.exclude))
     if f.search.strip():
         parts.append(f"{t('f_search', lg).split(' (')[0]}{sep(lg)}« {esc(f.search.strip())} »")
     return " ; ".join(parts) if parts else t("no_filter", lg)
@@ -109,17 +109,50 @@ def data_date() -> str:
     return t("data_date", lang(), d=fmt_date(built, lang())) if built else ""
 
 
+def _words(lg: str) -> dict[str, dict]:
+    """Codes a reader sees in words, per column."""
+    return {"status": {s: t(f"status_{s}", lg) for s in STATUSES},
+            "severity": {s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")},
+            "scope": {s: t(f"scope_{s}", lg) for s in ("local", "multi-region", "national")},
+            "within_tolerance": {}}
+
+
+def _localised(df: pd.DataFrame, lg: str) -> tuple[pd.DataFrame, set]:
+    """Headers in the user's language, codes and quality rules in words (exports.localised); the money columns."""
+    shown, money = exports.localised(df, lg, _words(lg))
+    col = "Règle" if lg == "fr" else "Rule"
+    if col in shown.columns:
+        shown[col] = shown[col].map(lambda r: _rule_label(r, lg) if isinstance(r, str) else r)
+    return shown, money
+
+
+def readable(df: pd.DataFrame, lg: str) -> tuple[pd.DataFrame, dict]:
+    """A table as the page shows it: headers in the user's language, codes in words, amounts ``1 714 103 €``,
+    counts grouped, rates ``50,0 %``, dates ``22/11/2026`` — right-aligned text, as the browser's grid cannot group
+    digits the French way. Returns the table and its column configuration."""
+    shown, money = _localised(df, lg)
+    config = {}
+    for raw, col in zip(df.columns.drop([c for c in df.columns if c in exports.INTERNAL], errors="ignore"),
+                        shown.columns):
+        values = shown[col]
+        if col in money:
+            shown[col] = values.map(lambda v: fmt_eur(v, lg))
+        elif str(raw).endswith(("_rate", "rate_stated", "rate_computed", "_share")) or raw in ("share",):
+            shown[col] = values.map(lambda v: fmt_pct(v, lg))
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            shown[col] = values.map(lambda v: fmt_date(v, lg))
+        elif pd.api.types.is_numeric_dtype(values) and not str(raw).startswith("year") and raw != "source_line":
+            shown[col] = values.map(lambda v: fmt_int(v, lg))
+        else:
+            continue
+        config[col] = st.column_config.TextColumn(col, alignment="right")
+    return shown, config
+
+
 def downloads(df: pd.DataFrame, key: str) -> None:
     """CSV and XLSX of a table; files are made only when the user clicks."""
     lg, desc, when = lang(), t("filtered_by", lang(), desc=describe(filters(), lang())), data_date()
-    words = {"status": {s: t(f"status_{s}", lg) for s in STATUSES},
-             "severity": {s: t(f"sev_{s}", lg) for s in ("error", "warning", "info")},
-             "scope": {s: t(f"scope_{s}", lg) for s in ("local", "multi-region", "national")},
-             "rule": {}}
-    shown, money = exports.localised(df, lg, words)
-    if "Règle" in shown.columns or "Rule" in shown.columns:  # a quality rule in words
-        col = "Règle" if lg == "fr" else "Rule"
-        shown[col] = shown[col].map(lambda r: _rule_label(r, lg) if isinstance(r, str) else r)
+    shown, money = _localised(df, lg)
     c1, c2, _ = st.columns([1, 1, 3])
     c1.download_button(t("download_csv", lg), lambda: exports.csv_bytes(shown, desc, when, lg), file_name=f"{key}.csv",
                        mime="text/csv", key=f"dl_{key}", on_click="ignore")
@@ -129,8 +162,10 @@ def downloads(df: pd.DataFrame, key: str) -> None:
 
 
 def table_twin(df: pd.DataFrame, key: str, column_config: dict | None = None, fig=None) -> None:
+    """A chart's data as a table (its accessible twin), readable, with its downloads."""
     with st.expander(t("data_table", lang())):
-        st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+        shown, config = readable(df, lang())
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={**config, **(column_config or {})})
         downloads(df, key)
         if fig is not None:
             c1, c2, _ = st.columns([1, 1, 3])

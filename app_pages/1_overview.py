@@ -4,15 +4,15 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, plural, sep, t
+from analytics.i18n import coverage, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, plural, sep, t
 from common.contract import ENVELOPE_TOLERANCE
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("ov_title")
+    s = ui.header("ov_title")
     ui.extraction_banner()
-    k = Q.kpis(f)
+    k, cov = Q.kpis(f), Q.coverage(f)
     cols = st.columns(4) + st.columns(4)
     cols[0].metric(t("kpi_projects", lg), fmt_int(k["projects"], lg))
     # large amounts are shortened on the tiles (108,1 M€); the exact amount is in the tooltip
@@ -32,10 +32,13 @@ def page():
     cols[7].metric(t("scope_national", lg), fmt_int(k["n_national"], lg),
                    help=f"{t('scope_multi-region', lg)}{sep(lg)}{fmt_int(k['n_multi'], lg)}")
 
+    # what each tile adds up: '28 projets avec un budget, sur 159'
+    st.caption(t("kpi_cover", lg, budget=coverage("budget", cov["with_total"], s["n"], lg),
+                 fse=coverage("fse", cov["fse"], s["n"], lg), grants=coverage("all", cov["grant"], s["n"], lg)))
+
     st.subheader(t("funnel_title", lg))
     fun = Q.funnels(f)
-    if fun.empty:
-        st.caption(t("empty", lg))
+    st.caption(t("cov_funnel", lg, n=fmt_int(len(fun), lg)) if not fun.empty else t("empty", lg))
     for i, col in enumerate(st.columns(max(1, min(3, len(fun))))):
         with col:
             for row in fun.iloc[i::3].itertuples():
@@ -46,7 +49,8 @@ def page():
     bps = Q.by_programme_status(f)
     others = bps[bps["programme"] == Q.OTHERS]
     shown = bps[bps["programme"] != Q.OTHERS]  # a bar for hundreds of small calls would flatten the others
-    ui.chart(charts.stacked_counts(shown, "programme", "status", t("by_programme", lg), lg, ui.status_label),
+    ui.chart(charts.stacked_counts(shown, "programme", "status", t("by_programme", lg), lg, ui.status_label,
+                                   subtitle=coverage("all", s["n"], s["total"], lg)),
              bps.replace({"programme": {Q.OTHERS: t("others", lg)}}).assign(status=bps["status"].map(ui.status_label)),
              "programme_status")
     if not others.empty:
@@ -61,7 +65,7 @@ def page():
         ok = bool(row.within_tolerance)
         share = abs(row.gap_eur) / row.envelope_eur if row.envelope_eur else 0
         c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"**{ui.md_escape(row.name)}**  \n{fmt_int(row.n_grants, lg)} {t('funnel_laureates', lg).lower()}")
+        c1.markdown(f"**{ui.md_escape(row.name)}**  \n{plural('laureate', row.n_grants, lg)}")
         c2.metric(t("envelope", lg), fmt_eur(row.envelope_eur, lg))
         c3.metric(t("grants_sum", lg), fmt_eur(row.grants_eur, lg),
                   delta=f"{fmt_eur(row.gap_eur, lg)} ({fmt_pct(share, lg, 2)})", delta_color="off")

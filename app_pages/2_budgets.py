@@ -4,12 +4,14 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, fmt_pct, t
+from analytics.i18n import coverage, fmt_int, fmt_pct, t
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("bu_title")
+    s = ui.header("bu_title")
+    cov = Q.coverage(f)
+    with_budget = coverage("budget", s["n"] - s["no_budget"], s["n"], lg)
     st.caption(t("bu_budget_note", lg))
     c1, c2 = st.columns(2)
     scale = c1.segmented_control(t("bu_scale", lg), ["log", "linear"], default="log", key="bu_scale",
@@ -27,10 +29,11 @@ def page():
     with left:
         table = hist.assign(grp=hist["grp"].map(label))[["grp", "lo_eur", "hi_eur", "n"]].rename(
             columns={"grp": t("bu_group", lg), "lo_eur": "min_eur", "hi_eur": "max_eur", "n": t("count", lg)})
-        ui.chart(charts.budget_histogram(hist, log, lg, label), table, "budget_histogram")
+        ui.chart(charts.budget_histogram(hist, log, lg, label, subtitle=with_budget), table, "budget_histogram")
     with right:
         quart = Q.budget_quartiles(f, group)
-        ui.chart(charts.budget_box(quart, log, lg, label), quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
+        ui.chart(charts.budget_box(quart, log, lg, label, subtitle=with_budget),
+                 quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
         if Q.quartiles_are_approximate(f):
             st.caption(t("bu_approx", lg, bands=fmt_int(Q.ranges()["bands"], lg), err=fmt_pct(Q.band_error(), lg)))
     if group == "programme" and (hist["grp"] == Q.OTHERS).any():
@@ -38,25 +41,23 @@ def page():
 
     st.subheader(t("bu_top", lg, n=10))
     top = Q.largest_projects(f, 10)
-    show = top.assign(status=top["status"].map(ui.status_label),
-                      budget=[fmt_eur(v, lg) for v in top["budget_eur"]],
-                      grant=[fmt_eur(v, lg) for v in top["grant_amount_eur"]],
-                      fse=[fmt_eur(v, lg) for v in top["fse_amount_eur"]])
-    st.dataframe(show[["title", "lead_org", "programme", "status", "budget", "fse", "grant"]].rename(columns={
-        "title": t("title", lg), "lead_org": t("lead_org", lg), "programme": t("programme", lg),
-        "status": t("status", lg), "budget": t("budget", lg), "fse": t("fse_amount", lg), "grant": t("grant", lg)}),
-        hide_index=True, width="stretch")
+    # the number they are ranked by first, then who and what
+    cols = ["budget_eur", "title", "lead_org", "programme", "status", "fse_amount_eur", "grant_amount_eur"]
+    shown, config = ui.readable(top[cols], lg)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     ui.downloads(top, "largest_projects")
 
     cells = Q.grant_budget_cells(f)
     n = int(cells["n"].sum())
     if n > Q.SCATTER_MAX:  # too many laureates for a point each: counted per budget band and grant share
-        ui.chart(charts.grant_budget_density(cells, lg), cells[["lo_eur", "hi_eur", "share_lo", "share_hi", "n"]],
+        ui.chart(charts.grant_budget_density(cells, lg, coverage("grant_budget", n, s["n"], lg)),
+                 cells[["lo_eur", "hi_eur", "share_lo", "share_hi", "n"]],
                  "grant_vs_budget")
         st.caption(t("bu_density", lg, n=fmt_int(n, lg)))
     elif n:
         gvb = Q.grant_vs_budget(f)
-        ui.chart(charts.grant_vs_budget(gvb, lg), gvb, "grant_vs_budget")
+        ui.chart(charts.grant_vs_budget(gvb, lg, coverage("grant_budget", cov["grant_budget"], s["n"], lg)), gvb,
+                 "grant_vs_budget")
 
 
 ui.run(page)

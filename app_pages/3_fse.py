@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_eur_short, fmt_int, fmt_pct, sep, t
+from analytics.i18n import coverage, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, sep, t
 
 LIMIT = 2000  # points on the scatter plot
 ROWS = 30  # lines on the labelled charts
@@ -12,7 +12,7 @@ ROWS = 30  # lines on the labelled charts
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("fse_title")
+    head = ui.header("fse_title")
     df = Q.fse_projects(f, LIMIT)
     if df.empty:
         st.info(t("fse_none", lg), icon=":material/info:")
@@ -40,24 +40,29 @@ def page():
     labels = {s: ", ".join(ui.rule_label(r) for r in s.split(", ")) if s else "" for s in df["flags"].unique()}
     table = df[list(cols)].assign(flags=df["flags"].map(labels)).rename(columns=cols)  # once per distinct value
     few = df.head(ROWS)  # labelled charts: one line per project, so a readable number of them
+    shown_n = coverage("fse", len(few), s["n"], lg)  # the labelled charts: a line per project, a readable number
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.fse_scatter(df, lg), table, "fse_scatter")
+        ui.chart(charts.fse_scatter(df, lg, coverage("fse", len(df), head["n"], lg)), table, "fse_scatter")
     with right:
-        ui.chart(charts.fse_rates(few, lg), table.head(ROWS), "fse_rates")
+        ui.chart(charts.fse_rates(few, lg, shown_n), table.head(ROWS), "fse_rates")
         if len(df) > ROWS:
             st.caption(t("fse_top", lg, k=ROWS))
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.fse_stacked(few, lg), table.head(ROWS), "fse_stacked")
+        ui.chart(charts.fse_stacked(few, lg, shown_n), table.head(ROWS), "fse_stacked")
     with right:
         cof = Q.cofinancers(f)
         if cof.empty:
             st.caption(t("empty", lg))
+        elif cof["n_projects"].max() <= 1:  # every one cited once: bars of 1 say nothing, the list says who
+            st.markdown(f"**{t('fse_cofinancers', lg)}**")
+            st.caption(t("fse_cofin_once", lg, n=fmt_int(len(cof), lg)))
+            st.dataframe(cof[["name", "projects"]], hide_index=True, width="stretch", column_config={
+                "name": t("cofinancer", lg), "projects": t("page_projects", lg)})
         else:
-            ui.chart(charts.cofinancer_bars(cof, lg), cof.rename(columns={
-                "name": t("cofinancer", lg), "n_projects": t("n_projects", lg), "projects": t("page_projects", lg)}),
-                "cofinancers")
+            ui.chart(charts.cofinancer_bars(cof, lg, subtitle=coverage("fse", s["n"], head["n"], lg)), cof,
+                     "cofinancers")
 
 
 ui.run(page)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import maps, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, plural, t
+from analytics.i18n import coverage, fmt_eur, plural, t
 
 MEASURES = {"n": "m_count", "budget_eur": "m_budget", "fse_eur": "m_fse", "grant_eur": "m_grant"}
 
@@ -28,14 +28,17 @@ def _select_region(event, df) -> None:
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("map_title")
-    c1, c2 = st.columns(2)
+    s = ui.header("map_title")
+    c1, c2 = st.columns([3, 2])  # the measure's four words whole
     measure = c1.segmented_control(t("map_measure", lg), list(MEASURES), default="n", key="map_measure",
                                    format_func=lambda m: t(MEASURES[m], lg)) or "n"
     level = c2.segmented_control(t("map_level", lg), ["region", "department"], default="region", key="map_level",
                                  format_func=lambda v: t(f"level_{v}", lg)) or "region"
     df = Q.map_regions(f) if level == "region" else Q.map_departments(f)
     title = t("map_title_fmt", lg, measure=t(MEASURES[measure], lg), level=t(f"level_{level}", lg))
+    off = Q.off_map(f).set_index("scope", drop=False)
+    outside = off[off["scope"] != "multi-region"]
+    on_map = coverage("map", s["n"] - int(outside["n"].sum()), s["n"], lg)
     main, side = st.columns([3, 1])
     with main:
         zmax = float(df[measure].max() or 1)
@@ -45,7 +48,7 @@ def page():
             chosen = tuple(df[df["region_code"].isin(f.regions)]["department_code"])
         center, zoom = maps.view_of(level, chosen)
         fig = maps.choropleth(df, level, measure, lg, title, zmax=zmax, center=center, zoom=zoom,
-                                scale_title=t(MEASURES[measure], lg))
+                              scale_title=t(MEASURES[measure], lg), subtitle=on_map)
         event = st.plotly_chart(fig, width="stretch",
                                 key=f"map_{level}_{measure}", on_select="rerun", selection_mode="points",
                                 config={"displaylogo": False, "scrollZoom": False})
@@ -59,8 +62,6 @@ def page():
         _select_region(event, df)
     with side:
         st.markdown(f"**{t('map_outside', lg)}**")
-        off = Q.off_map(f).set_index("scope", drop=False)
-        outside = off[off["scope"] != "multi-region"]
         if outside.empty:
             st.caption("–")
         for row in outside.itertuples():

@@ -4,12 +4,12 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_eur, fmt_int, plural, sep, t
+from analytics.i18n import coverage, fmt_eur, fmt_int, plural, sep, t
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("th_title")
+    s = ui.header("th_title")
     d = Q.distinct_themed(f)
     st.caption(t("th_note", lg) + " " + t("th_distinct", lg, n=fmt_int(d["n"], lg), a=fmt_int(d["a"], lg)))
     totals = Q.theme_totals(f)
@@ -17,21 +17,16 @@ def page():
         st.info(t("empty", lg))
         return
     label = "label_fr" if lg == "fr" else "label_en"
-    left, right = st.columns(2)
-    with left:
-        tp = Q.theme_programme(f)
-        tp["programme"] = tp["programme"].replace({Q.OTHERS: t("others", lg)})
-        ui.chart(charts.theme_treemap(tp, lg), tp[[label, "programme", "n"]].rename(
-            columns={label: t("theme", lg), "programme": t("programme", lg), "n": t("count", lg)}), "theme_programme")
-    with right:
-        table = totals[[label, "n", "budget_eur", "fse_eur", "grant_eur"]].rename(columns={
-            label: t("theme", lg), "n": t("n_projects", lg), "budget_eur": t("total_budget", lg),
-            "fse_eur": t("fse_amount", lg), "grant_eur": t("grant", lg)})
-        ui.chart(charts.theme_bars(totals, lg), table, "theme_totals")
+    themed = coverage("themed", d["n"], s["n"], lg)
+    table = totals[[label, "n", "budget_eur", "fse_eur", "grant_eur"]]
+    ui.chart(charts.theme_bars(totals, lg, themed), table, "theme_totals")
+    tp = Q.theme_programme(f)
+    tp["programme"] = tp["programme"].replace({Q.OTHERS: t("others", lg)})
+    ui.chart(charts.theme_heatmap(tp, lg, "programme", "th_by_programme", themed), tp[[label, "programme", "n"]],
+             "theme_programme")
     tr = Q.theme_region(f)
     if not tr.empty:
-        ui.chart(charts.theme_heatmap(tr, lg), tr[[label, "region", "n"]].rename(
-            columns={label: t("theme", lg), "region": t("region", lg), "n": t("count", lg)}), "theme_region")
+        ui.chart(charts.theme_heatmap(tr, lg, subtitle=themed), tr[[label, "region", "n"]], "theme_region")
     top = totals.iloc[0]
     st.caption(f"{top[label]}{sep(lg)}{plural('project', top['n'], lg)}, {t('budget', lg).lower()} "
                f"{fmt_eur(top['budget_eur'], lg)}")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.i18n import date_format, eur_format, field_label, fmt_date, fmt_eur, fmt_int, fmt_pct, issue_text, sep, t
+from analytics.i18n import field_label, fmt_date, fmt_eur, fmt_int, fmt_pct, issue_text, sep, t
 
 PAGE_SIZE = 25
 SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "year", "programme": "programme",
@@ -88,21 +88,16 @@ def page():
                         format_func=lambda k: {"budget": t("budget", lg), "title": t("title", lg), "fse": t("fse_amount", lg),
                                                "start": t("year", lg), "programme": t("programme", lg),
                                                "status": t("status", lg)}[k])
-    desc = c2.toggle("↓", value=True, key="pr_desc")
+    desc = c2.toggle(t("pr_desc", lg), value=True, key="pr_desc")
     pages = max(1, math.ceil(s["n"] / PAGE_SIZE))
     page_no = c3.number_input(t("pr_page", lg), 1, pages, 1, key="pr_page")
     df = Q.projects_page(f, sort, desc, int(page_no), PAGE_SIZE)
     st.caption(t("pr_pages", lg, p=int(page_no), n=pages))
-    show = df.assign(status=df["status"].map(ui.status_label),
-                     scope=df["scope"].fillna("none").map(lambda x: t(f"scope_{x}", lg)))
-    money = {c: st.column_config.NumberColumn(t(k, lg), format=eur_format(lg))
-             for c, k in (("budget_eur", "budget"), ("fse_amount_eur", "fse_amount"), ("grant_amount_eur", "grant"))}
-    dates = {c: st.column_config.DateColumn(t(k, lg), format=date_format(lg)) for c, k in (("start_date", "start"),
-                                                                                          ("end_date", "end"))}
-    cfg = {"project_id": None, **money, **dates, "title": t("title", lg), "lead_org": t("lead_org", lg),
-           "programme": t("programme", lg), "status": t("status", lg), "scope": t("scope", lg),
-           "regions": t("regions", lg), "n_issues": t("pr_issues", lg)}
-    st.dataframe(show, hide_index=True, width="stretch", column_config=cfg)
+    # the amount first (what the list is usually sorted by), then who and what; codes in words, amounts grouped
+    cols = ["budget_eur", "title", "lead_org", "programme", "status", "fse_amount_eur", "grant_amount_eur", "scope",
+            "regions", "start_date", "end_date", "n_issues"]
+    shown, config = ui.readable(df[cols].assign(scope=df["scope"].fillna("none")), lg)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     ui.downloads(df, "projects")
     st.divider()
     st.subheader(t("pr_detail", lg))

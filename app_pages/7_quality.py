@@ -5,12 +5,12 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import fmt_pct, issue_text, t
+from analytics.i18n import coverage, fmt_pct, issue_text, t
 
 
 def page():
     lg, f = ui.lang(), ui.filters()
-    ui.header("qu_title")
+    s = ui.header("qu_title")
     ui.extraction_banner()
     cov = Q.coverage(f)
     st.subheader(t("qu_coverage", lg))
@@ -34,8 +34,8 @@ def page():
         return
     table = by_rule.assign(label=by_rule["rule"].map(ui.rule_label),
                            severity=by_rule["severity"].map(lambda s: t(f"sev_{s}", lg)))
-    ui.chart(charts.issues_bars(by_rule, lg, ui.rule_label), table.rename(columns={
-        "label": t("qu_rule", lg), "severity": t("qu_severity", lg), "n": t("count", lg)}), "issues_by_rule")
+    ui.chart(charts.issues_bars(by_rule, lg, ui.rule_label, coverage("issues", cov["with_issue"], s["n"], lg)),
+             table.drop(columns=["rule"]).rename(columns={"label": "rule"}), "issues_by_rule")
 
     st.subheader(t("qu_list", lg))
     c1, c2 = st.columns(2)

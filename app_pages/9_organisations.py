@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import eur_format, fmt_int, plural, t
+from analytics.i18n import coverage, eur_format, fmt_int, plural, t
 
 LIMIT = 50
 
@@ -58,13 +58,9 @@ def page():
     if orgs.empty:
         st.info(t("empty", lg), icon=":material/search_off:")
         return
-    fig = charts.organisation_bars(orgs, lg)
+    fig = charts.organisation_bars(orgs, lg, subtitle=coverage("orgs", min(len(orgs), 15), n, lg, "organisation"))
     table = orgs.drop(columns=["org_id", "names"])
-    ui.chart(fig, table, "organisations", column_config={
-        "name": t("or_name", lg), "siren": "SIREN", "n_projects": t("n_projects", lg),
-        "n_programmes": t("or_calls", lg), "n_funders": t("or_funders", lg),
-        "year_from": st.column_config.NumberColumn(t("or_from", lg), format="%d"),
-        "year_to": st.column_config.NumberColumn(t("or_to", lg), format="%d"), **_money(lg)})
+    ui.chart(fig, table, "organisations")
     st.divider()
     names = dict(zip(orgs["org_id"], orgs["name"]))
     chosen = st.selectbox(t("or_pick", lg), list(names), format_func=lambda k: names[k], key="or_pick")

@@ -7,6 +7,9 @@ from decimal import Decimal
 STATUSES = ("funded", "laureate", "eligible", "example", "experimentation", "initiative", "supported")
 GRANT_KINDS = ("granted", "requested")
 SEVERITIES = ("error", "warning", "info")
+# projects.issue_mask: the bit of each severity of the issues a project has (a filter leaves out the projects with
+# issues of chosen severities: ``issue_mask & bits = 0``)
+SEVERITY_BITS = {"info": 1, "warning": 2, "error": 4}
 # extraction: the ETL could not read what a document holds; import: a table's row rejected or read with a warning;
 # source: the source itself is inconsistent or incomplete
 CATEGORIES = ("extraction", "import", "source")

@@ -16,7 +16,7 @@ import unicodedata
 
 import duckdb
 
-from common.contract import BUDGET_BANDS
+from common.contract import BUDGET_BANDS, SEVERITY_BITS
 from etl.errors import EtlError
 from etl.tables import load as table_load
 
@@ -52,8 +52,8 @@ _LINKS = [("regions", "region_code", "region_no", "", "total_budget_eur, fse_amo
 # what every fact table carries of its project for the filters (analytics.filters.Filters.where)
 _FILTERED_ON = "prog_no, status, budget_eur, year_from, year_to, region_mask, theme_mask"
 _READ_SIDE = ("pk", "prog_no", "programme_name", "programme_year", "programme_kind", "budget_eur", "budget_band",
-              "year_from", "year_to", "search_text", "n_regions", "n_departments", "n_themes", "n_issues", "fse_flags",
-              "region_mask", "theme_mask")
+              "year_from", "year_to", "search_text", "n_regions", "n_departments", "n_themes", "n_issues", "issue_mask",
+              "fse_flags", "region_mask", "theme_mask")
 
 
 def _carried(measures: str = "", f: str = "f") -> str:
@@ -153,6 +153,8 @@ def _keys(con) -> None:
     # The joins first, then the sort alone (which spills to disk): a window or a sort over these joins ran out of
     # memory at ten million rows. Rows are written in rank order, so that pk is the row's number.
     _organisations(con)
+    con.execute("CREATE TEMP TABLE severity_bits (severity VARCHAR, bit TINYINT)")  # common.contract.SEVERITY_BITS
+    con.executemany("INSERT INTO severity_bits VALUES (?, ?)", list(SEVERITY_BITS.items()))
     con.execute(f"""CREATE TEMP TABLE unranked_keys AS
         SELECT p.project_id, p.src, p.rid, p.geo_key, p.theme_key, p.cofinancer_key, p.partner_key, o.org_no,
                o.org_match, d.prog_no, p.status, coalesce(p.total_budget_eur, p.grant_amount_eur)::{AMOUNT} AS budget_eur,
@@ -161,16 +163,19 @@ def _keys(con) -> None:
                p.total_budget_eur::{AMOUNT} AS total_budget_eur, p.fse_amount_eur::{AMOUNT} AS fse_amount_eur,
                p.grant_amount_eur::{AMOUNT} AS grant_amount_eur,
                coalesce(g.n_regions, 0) AS n_regions, coalesce(g.n_departments, 0) AS n_departments,
-               coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues, coalesce(q.flags, '') AS fse_flags,
+               coalesce(t.n_themes, 0) AS n_themes, coalesce(q.n_issues, 0) AS n_issues,
+               coalesce(q.issue_mask, 0)::TINYINT AS issue_mask,
+               coalesce(q.flags, '') AS fse_flags,
                coalesce(g.region_mask, 0) AS region_mask, coalesce(t.theme_mask, 0) AS theme_mask
         FROM all_keys p LEFT JOIN programmes d USING (programme_id)
         LEFT JOIN org_keys o ON o.name IS NOT DISTINCT FROM p.lead_org AND o.siren IS NOT DISTINCT FROM p.lead_org_siren
         LEFT JOIN geo_counts g ON g.src = p.src AND g.key = p.geo_key
         LEFT JOIN theme_counts t ON t.src = p.src AND t.key = p.theme_key
-        LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues,
+        LEFT JOIN (SELECT project_id, count(*)::INTEGER AS n_issues, bit_or(b.bit) AS issue_mask,
                           string_agg(DISTINCT rule, ', ' ORDER BY rule)
                               FILTER (WHERE rule IN ('fse_exceeds_budget', 'rate_mismatch')) AS flags
-                   FROM stage_issues WHERE project_id IS NOT NULL GROUP BY 1) q USING (project_id)""")
+                   FROM stage_issues LEFT JOIN severity_bits b USING (severity)
+                   WHERE project_id IS NOT NULL GROUP BY 1) q USING (project_id)""")
     con.execute("SET preserve_insertion_order = true")
     con.execute("CREATE TEMP TABLE ranked_keys AS SELECT * FROM unranked_keys ORDER BY budget_eur DESC NULLS LAST, project_id")
     con.execute("SET preserve_insertion_order = false")
@@ -178,6 +183,7 @@ def _keys(con) -> None:
     con.execute("CREATE TEMP VIEW project_keys AS SELECT (rowid + 1)::INTEGER AS pk, * FROM ranked_keys")
     con.execute("DROP TABLE geo_counts")
     con.execute("DROP TABLE theme_counts")
+    con.execute("DROP TABLE severity_bits")
     con.execute("DROP TABLE org_keys")
 
 
@@ -208,7 +214,8 @@ def write(con: duckdb.DuckDBPyConnection, imports: list[str] = ()) -> dict[str, 
                                                      $bands - 1)
                END::SMALLINT AS budget_band, k.year_from, k.year_to,
                {_FOLD.format(x="lower(p.title || ' ' || coalesce(p.lead_org, ''))")} AS search_text,
-               k.n_regions, k.n_departments, k.n_themes, k.n_issues, k.fse_flags, k.region_mask, k.theme_mask
+               k.n_regions, k.n_departments, k.n_themes, k.n_issues, k.issue_mask, k.fse_flags, k.region_mask,
+               k.theme_mask
         FROM all_projects p JOIN project_keys k ON k.src = p.src AND k.rid = p.rid
         JOIN programmes g USING (programme_id)
         """, {"lo": lo, "width": width, "bands": BUDGET_BANDS})

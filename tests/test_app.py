@@ -230,12 +230,12 @@ def test_organisations_page_lists_who_receives_what_and_filters_on_one():
     caption = caption_text(at)
     assert "Organisations affichées : 50 sur 99" in caption
     table = at.dataframe[0].value  # the chart's table twin: one row per organisation
-    assert len(table) == 50 and table["name"].notna().all()
+    assert len(table) == 50 and table["Nom"].notna().all()  # headers in French
     # the organisation receiving the most comes first: its grants and EU funds are the largest sum
     assert at.selectbox(key="or_pick").value is not None
     at.text_input(key="or_q").set_value("coop").run()
     assert not at.exception
-    names = at.dataframe[0].value["name"]
+    names = at.dataframe[0].value["Nom"]
     assert len(names) >= 1 and all("coop" in n.lower() for n in names)
     at.button(key="or_filter").click().run()
     assert not at.exception

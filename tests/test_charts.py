@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import charts, maps
+from analytics import chartkit, charts, maps
 from analytics import queries as Q
 from analytics.filters import Filters
 
@@ -68,11 +68,32 @@ def test_grant_budget_density_is_one_heatmap_of_the_cells():
     assert sum(fig.data[0].z) == 14 and fig.layout.yaxis.tickformat == ".0%"
 
 
-def test_theme_heatmap_and_treemap():
+def test_theme_heatmaps_by_region_and_by_call_write_their_counts():
     fig = charts.theme_heatmap(Q.theme_region(Filters()), "en")
-    assert "Food & agriculture" in fig.data[0].y
-    tm = charts.theme_treemap(Q.theme_programme(Filters()), "fr")
-    assert tm.data[0].type == "treemap" and "Mobilité" in tm.data[0].labels
+    assert "Food & agriculture" in fig.data[0].y and fig.data[0].texttemplate == "%{z:,.0f}"
+    tp = Q.theme_programme(Filters())
+    hm = charts.theme_heatmap(tp, "fr", "programme", "th_by_programme")
+    assert hm.data[0].type == "heatmap" and "Mobilité" in hm.data[0].y
+    # names shortened at a word on the axis (never cut mid-word), whole in the hover
+    full = [str(c) for c in hm.data[0].customdata[0]]
+    assert all(len(x) <= 29 for x in hm.data[0].x) and max(len(x) for x in full) > 29
+    assert all(s.rstrip("…") == f[:len(s.rstrip("…"))] for s, f in zip(hm.data[0].x, full))
+    assert int(sum(sum(r) for r in hm.data[0].z)) == int(tp["n"].sum())
+
+
+def test_theme_bars_show_counts_and_amounts():
+    totals = Q.theme_totals(Filters())
+    fig = charts.theme_bars(totals, "fr")
+    assert [tr.type for tr in fig.data] == ["bar", "bar"]
+    assert list(fig.data[0].x) == list(totals["n"][::-1])
+    assert float(sum(fig.data[1].x)) == pytest.approx(float(totals["budget_eur"].fillna(0).sum()))
+    assert fig.layout.xaxis.tickformat == ",d"  # whole projects only
+
+
+def test_cofinancers_top_n_then_others():
+    df = pd.DataFrame({"name": [f"Financeur {i}" for i in range(20)], "n_projects": [1] * 20})
+    fig = charts.cofinancer_bars(df, "fr", top=12)
+    assert len(fig.data[0].y) == 13 and fig.data[0].y[0].startswith("Autres") and fig.data[0].x[0] == 8
 
 
 def test_english_separators():
@@ -82,18 +103,18 @@ def test_english_separators():
 
 
 def test_euro_axes_in_millions_beyond_ten_million():
-    small = charts._eur_axis("fr", 9_000_000)
+    small = chartkit.eur_axis("fr", 9_000_000)
     assert small["tickformat"] == ",.0f" and small["ticksuffix"] == " €"
-    big = charts._eur_axis("fr", 45_000_000)
+    big = chartkit.eur_axis("fr", 45_000_000)
     assert big["tickvals"] == [0, 10_000_000, 20_000_000, 30_000_000, 40_000_000, 50_000_000]
     assert [x.replace("\u00a0", " ") for x in big["ticktext"]] == ["0", "10 M€", "20 M€", "30 M€", "40 M€", "50 M€"]
-    assert charts._eur_axis("en", 2.5e9)["ticktext"][:3] == ["0", "€0.5bn", "€1bn"]
-    assert charts._eur_axis("fr", 2.5e9)["ticktext"][1].replace("\u00a0", " ") == "0,5 Md€"
+    assert chartkit.eur_axis("en", 2.5e9)["ticktext"][:3] == ["0", "€0.5bn", "€1bn"]
+    assert chartkit.eur_axis("fr", 2.5e9)["ticktext"][1].replace("\u00a0", " ") == "0,5 Md€"
 
 
-@pytest.mark.parametrize("counts, dtick", [((3, 2, 1), 1), ((66_241, 66_102, 65_998), None)])
-def test_cofinancer_axis_ticks_each_project_only_while_few(counts, dtick):
-    """A tick per project for a handful of them; for tens of thousands Plotly places its own ticks (one per unit
-    printed 66 000 labels on top of each other)."""
+@pytest.mark.parametrize("counts, dtick", [((3, 2, 1), 1), ((66_241, 66_102, 65_998), 20_000)])
+def test_cofinancer_axis_ticks_whole_projects_about_six_ticks(counts, dtick):
+    """A tick per project for a handful of them; for tens of thousands a round step (one per unit printed 66 000
+    labels on top of each other), never a fraction of a project."""
     df = pd.DataFrame({"name": ["Région Bretagne", "ADEME", "Etat (ANCT)"], "n_projects": counts})
     assert charts.cofinancer_bars(df, "fr").layout.xaxis.dtick == dtick

@@ -1,6 +1,7 @@
 """Exports: tables read back equal to the query, images render offline, the deck opens and shows the figures."""
 
 import io
+import re
 import shutil
 import subprocess
 import threading
@@ -68,16 +69,29 @@ def _slides(f, lang="fr"):
 def test_deck_pptx_for_current_filters():
     f = Filters(regions=("76",))
     prs = Presentation(io.BytesIO(deck.to_pptx(_slides(f))))
-    texts = [" ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame).replace("\u202f", " ")
+    texts = [re.sub("[\u202f\u00a0]", " ", " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame))
              for s in prs.slides]
-    assert len(prs.slides) == 8
-    assert "Portefeuille ESS" in texts[0] and "Région : Occitanie" in texts[0] and "Sur la base de 23 projets sur 159" in texts[0]
-    assert "Chiffres clés" in texts[1] and "23" in texts[1] and "159 810" not in texts[1]
+    titles = [s.shapes.title.text.replace("\u202f", " ") if s.shapes.title is not None else None for s in prs.slides]
+    assert titles == ["Portefeuille ESS", "Chiffres clés", "Appels : sélection et enveloppe", "Distribution des budgets",
+                      "Cofinancement par le Fonds social européen", "Répartition géographique", "Répartition thématique",
+                      "Principaux projets (par budget)", "Qualité des données : points d'attention", "Sources et méthode"]
+    assert "Région : Occitanie" in texts[0] and "Sur la base de 23 projets sur 159" in texts[0]
+    assert "23" in texts[1] and "159 810" not in texts[1] and "4 projets avec un budget, sur 23" in texts[1]
+    # native, editable charts where the chart type allows; the map alone is a picture
+    charts_ = [sum(1 for sh in s.shapes if sh.has_chart) for s in prs.slides]
     pictures = [sum(1 for sh in s.shapes if sh.shape_type == 13) for s in prs.slides]
-    assert pictures == [0, 0, 1, 1, 1, 1, 0, 0]
-    table = next(sh for sh in prs.slides[6].shapes if sh.has_table).table
-    assert table.cell(0, 0).text == "Titre" and len(table.rows) == 13
-    assert "Qualité des données" in texts[7]
+    assert charts_ == [0, 0, 0, 1, 1, 0, 1, 0, 0, 0] and pictures == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    fse = next(sh for sh in prs.slides[4].shapes if sh.has_chart).chart
+    assert sum(len(list(p.series[0].values)) for p in fse.plots) == 2  # the region's 2 FSE projects
+    funnel = next(sh for sh in prs.slides[2].shapes if sh.has_table).table
+    assert funnel.cell(0, 0).text == "Programme" and "2 750 000 €" in texts[2]
+    table = next(sh for sh in prs.slides[7].shapes if sh.has_table).table
+    assert table.cell(0, 0).text == "Budget" and len(table.rows) == 13  # the number sorted on first
+    # every slide has speaker notes: the filters, the basis of its figures, its sources
+    notes = [s.notes_slide.notes_text_frame.text for s in prs.slides]
+    assert all("Région : Occitanie" in n.replace("\u202f", " ") for n in notes)
+    assert "PÔLES DE COOPÉRATION" in texts[9] and "001_" not in " ".join(texts + notes)
+    assert prs.core_properties.title == "Portefeuille ESS"
 
 
 def test_deck_pdf_renders(tmp_path):
@@ -86,10 +100,12 @@ def test_deck_pdf_renders(tmp_path):
     (tmp_path / "deck.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "deck.pdf"), str(tmp_path / "p")], check=True)
     pages = sorted(tmp_path.glob("p-*.png"))
-    assert len(pages) == 8
+    assert len(pages) == 10
+    info = subprocess.run(["pdfinfo", str(tmp_path / "deck.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title: +ESS portfolio — Steering committee", info, re.M)  # not "deck.html"
     from PIL import Image
 
-    im = Image.open(pages[4]).convert("L")  # the map slide is not blank
+    im = Image.open(pages[5]).convert("L")  # the map slide is not blank
     assert im.size[0] > im.size[1] and len(set(im.get_flattened_data())) > 20
     from tests.conftest import ROOT
 

@@ -343,7 +343,7 @@ def test_the_deck_builds_after_a_rejected_row_import(tmp_path, monkeypatch):
     monkeypatch.setenv("ESS_WAREHOUSE", str(db))
     for lg in ("fr", "en"):
         slides = deck.build_slides(Filters(), lg, ui.describe, lambda r: ui._rule_label(r, lg), lambda s: s)
-        caveats = slides[-1].bullets
+        caveats = slides[-2].bullets  # the quality slide, before the sources and method
         assert any("rows.csv" in b for b in caveats), caveats
         assert deck.to_pptx(slides)[:2] == b"PK"
     assert Q.issues_list(Filters(), severities=("error",))["record"].isna().any()

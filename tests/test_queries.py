@@ -32,9 +32,24 @@ def test_summary_and_kpis_unfiltered():
     (Filters(search="100%"), 0),                         # % is literal, not a wildcard
     (Filters(year_from=2021, year_to=2021), 14),
     (Filters(programmes=("ptce-2015",)), 99),
+    (Filters(exclude=("error",)), 158),                  # the one project with an error left out
+    (Filters(exclude=("warning",)), 154),
+    (Filters(exclude=("error", "warning", "info")), 149),  # every project with an issue
+    (Filters(exclude=("error",), statuses=("funded",)), 13),
 ])
 def test_filtered_counts(f, n):
     assert Q.summary(f)["n"] == n
+
+
+def test_leaving_out_flagged_projects_follows_every_figure():
+    """Excluding the error leaves out the FSE project whose amount exceeds its budget from the FSE list, the map,
+    the themes and the link tables' sums alike; the URL carries the choice and drops an unknown severity."""
+    f = Filters(exclude=("error",))
+    assert len(Q.fse_projects(f)) == 13 and len(Q.fse_projects(Filters())) == 14
+    assert Q.map_regions(f)["n"].sum() < Q.map_regions(Filters())["n"].sum()
+    assert f.to_query() == {"excl": ["error"]}
+    back, dropped = Filters.parse_query({"excl": ["error", "DROP TABLE", "info"]})
+    assert back.exclude == ("error", "info") and dropped == ["excl"]
 
 
 def test_fse_projects_flag_the_amount_above_budget():
@@ -147,7 +162,8 @@ def test_project_detail_has_its_place_and_tags():
 def test_quality_scope_and_coverage():
     by_rule = Q.issues_by_rule(Filters()).set_index("rule")["n"]
     assert by_rule["fse_exceeds_budget"] == 1
-    assert Q.coverage(Filters()) == {"n": 159, "with_budget": 28, "on_map": 156, "themed": 159}
+    assert Q.coverage(Filters()) == {"n": 159, "with_budget": 28, "on_map": 156, "themed": 159, "with_total": 28,
+                                     "fse": 14, "fse_budget": 14, "grant": 14, "grant_budget": 14, "with_issue": 10}
     assert Q.issues_by_rule(Filters(regions=("32",))).empty or "fse_exceeds_budget" not in set(
         Q.issues_by_rule(Filters(regions=("32",)))["rule"])
 

@@ -47,5 +47,8 @@ def fse_summary(f: Filters) -> dict:
 @cached
 def cofinancers(f: Filters) -> pd.DataFrame:
     rows, params = link(f, "fact_cofinancers")
-    return db.df(f"SELECT x.name, count(*) AS n_projects {rows} AND x.first_mention GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200",
-               params)
+    # the cofinancers cited, the most cited first, with the titles of their projects (the first few)
+    return db.df(f"""SELECT c.name, c.n_projects, array_to_string(list_sort(list(p.title))[:5], ' ; ') AS projects
+                     FROM (SELECT x.name, count(*) AS n_projects, list(x.pk) AS pks {rows} AND x.first_mention
+                           GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200) c, unnest(c.pks) AS u(pk)
+                     JOIN projects p ON p.pk = u.pk GROUP BY c.name, c.n_projects ORDER BY 2 DESC, 1""", params)

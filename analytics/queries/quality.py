@@ -59,12 +59,19 @@ def issues_list(f: Filters, rules: tuple[str, ...] = (), severities: tuple[str, 
 
 @cached
 def coverage(f: Filters) -> dict:
+    """What the filtered projects carry: the counts each chart's subtitle gives ('28 avec un budget sur 159')."""
     cte, params = filtered(f)
     row = db.df(f"""{cte}
         SELECT count(*) AS n,
                count(*) FILTER (WHERE budget_eur IS NOT NULL) AS with_budget,
                count(*) FILTER (WHERE scope IS NOT NULL) AS on_map,
-               count(*) FILTER (WHERE n_themes > 0) AS themed
+               count(*) FILTER (WHERE n_themes > 0) AS themed,
+               count(*) FILTER (WHERE total_budget_eur IS NOT NULL) AS with_total,
+               count(*) FILTER (WHERE fse_amount_eur IS NOT NULL) AS fse,
+               count(*) FILTER (WHERE fse_amount_eur IS NOT NULL AND total_budget_eur IS NOT NULL) AS fse_budget,
+               count(*) FILTER (WHERE grant_amount_eur IS NOT NULL) AS grant,
+               count(*) FILTER (WHERE grant_amount_eur IS NOT NULL AND total_budget_eur IS NOT NULL) AS grant_budget,
+               count(*) FILTER (WHERE n_issues > 0) AS with_issue
         FROM fp""", params).iloc[0]
     return {k: int(v) for k, v in row.items()}
 

@@ -178,6 +178,7 @@ CREATE TABLE projects (
     n_departments     INTEGER,   -- departments it is placed in
     n_themes          INTEGER,   -- themes it carries
     n_issues          INTEGER,   -- quality issues about it
+    issue_mask        TINYINT,   -- severities of those issues, one bit each (common.contract.SEVERITY_BITS)
     fse_flags         VARCHAR,   -- 'fse_exceeds_budget, rate_mismatch' when the FSE figures are inconsistent
     region_mask       BIGINT,    -- bit n set: the project is in the region of regions.region_no n
     theme_mask        BIGINT,    -- the same for themes.theme_no
