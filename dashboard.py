@@ -163,6 +163,7 @@ def main() -> None:
     st.session_state["filters"] = f
     with st.sidebar:
         ui.deck_buttons()
+    ui.chrome(lg)
     # The URL carries the filters on every page (navigation clears query parameters; we set them again).
     wanted = {**f.to_query(), **({"lang": lg} if lg != "fr" else {})}
     current = {k: st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k)

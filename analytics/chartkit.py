@@ -3,7 +3,10 @@ euro and count axes, and labels shortened at a word with the whole text kept for
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
+from collections import OrderedDict
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,6 +17,59 @@ from analytics.i18n import fmt_eur_short, plotly_separators
 # Every figure of the app has the white template. Set once as the default, it is copied once per figure (at its
 # creation); set per figure in update_layout it was copied a second time: 10-25 ms a chart.
 pio.templates.default = "plotly_white"
+
+# -- built figures, kept --------------------------------------------------------------------------------------------
+# A figure costs 5-20 ms to build (Plotly validates every property) and a page has up to six: a page shown again
+# (another user, a return to it, a language switched back) gets the figures built for the same data. The key is the
+# builder and its arguments' contents (a DataFrame by a hash of its values), so a figure is never stale; a builder
+# given a function (a label function) is not kept. Kept figures are shared: nobody changes them (exports copy them).
+FIGURES_KEPT = 512
+_KEPT: OrderedDict = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+
+
+class _Unkeyable(Exception):
+    pass
+
+
+def _fingerprint(v):
+    if isinstance(v, (pd.DataFrame, pd.Series)):
+        frame = v if isinstance(v, pd.DataFrame) else v.to_frame()
+        try:
+            h = int(pd.util.hash_pandas_object(frame, index=True).sum()) if len(frame) else 0
+        except TypeError as exc:  # a cell holding a list
+            raise _Unkeyable from exc
+        return ("frame", tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame), h)
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # a NumPy scalar
+        return v.item()
+    if isinstance(v, tuple):  # a tuple, or a row of itertuples()
+        return (type(v).__name__, tuple(_fingerprint(x) for x in v))
+    raise _Unkeyable
+
+
+def kept(builder):
+    """Decorator: the figure built by ``builder`` for these arguments, built once (see FIGURES_KEPT)."""
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        try:
+            key = (builder.__qualname__, _fingerprint(args), _fingerprint(tuple(sorted(kwargs.items()))))
+        except _Unkeyable:
+            return builder(*args, **kwargs)
+        with _KEPT_LOCK:
+            fig = _KEPT.get(key)
+            if fig is not None:
+                _KEPT.move_to_end(key)
+                return fig
+        fig = builder(*args, **kwargs)
+        with _KEPT_LOCK:
+            _KEPT[key] = fig
+            while len(_KEPT) > FIGURES_KEPT:
+                _KEPT.popitem(last=False)
+        return fig
+    return wrapper
+
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]

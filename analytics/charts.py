@@ -6,11 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analytics.chartkit import FLAG, OK, PALETTE, SEQUENTIAL, count_axis, eur_axis, eur_hover, layout, shorts, wrap
+from analytics.chartkit import FLAG, OK, PALETTE, SEQUENTIAL, count_axis, eur_axis, eur_hover, kept, layout, shorts, wrap
 from analytics.i18n import fmt_eur, fmt_int, plural, t
 
 
 # -- overview -----------------------------------------------------------------------------------------------
+@kept
 def funnel(row, lang: str) -> go.Figure:
     """One call's funnel (its own stages, in its own order); the call's name wrapped on two lines, whole in the
     hover."""
@@ -32,6 +33,7 @@ def funnel(row, lang: str) -> go.Figure:
     return fig
 
 
+@kept
 def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, color_labels=None,
                    subtitle: str = "") -> go.Figure:
     """Counts per category (``x``, shortened on the axis, whole in the hover), stacked by ``color``."""
@@ -50,6 +52,7 @@ def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, 
 
 
 # -- budgets ------------------------------------------------------------------------------------------------
+@kept
 def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: str = "") -> go.Figure:
     fig = go.Figure()
     for i, (grp, sub) in enumerate(df.groupby("grp", sort=False)):
@@ -81,6 +84,7 @@ def _log_axis(df: pd.DataFrame, lang: str) -> dict:
             "ticktext": [fmt_eur(10 ** v, lang) for v in sub_ticks], "range": [lo - 0.05, hi + 0.05]}
 
 
+@kept
 def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: str = "") -> go.Figure:
     """Boxes from quartiles computed in SQL (no raw points are sent); groups shortened on the axis, whole in the
     hover."""
@@ -104,6 +108,7 @@ def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: st
     return fig
 
 
+@kept
 def grant_vs_budget(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     fig = go.Figure()
     for i, (kind, sub) in enumerate(df.groupby("grant_kind")):
@@ -120,6 +125,7 @@ def grant_vs_budget(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figur
     return fig
 
 
+@kept
 def grant_budget_density(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     """Laureates counted per budget bin and grant share bin (``queries.grant_budget_cells``): too many for a point
     each."""
@@ -137,6 +143,7 @@ def grant_budget_density(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.
 
 
 # -- FSE ----------------------------------------------------------------------------------------------------
+@kept
 def fse_scatter(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     fig = go.Figure()
     top = float(max(df["total_budget_eur"].max(), df["fse_amount_eur"].max() * 2)) * 1.05
@@ -162,6 +169,7 @@ def fse_scatter(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     return fig
 
 
+@kept
 def fse_rates(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     d = df.sort_values("fse_rate_computed")
     labels = shorts(d["title"], 34)
@@ -178,6 +186,7 @@ def fse_rates(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     return fig
 
 
+@kept
 def fse_stacked(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     d = df.sort_values("total_budget_eur")
     labels = shorts(d["title"], 34)
@@ -195,6 +204,7 @@ def fse_stacked(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     return fig
 
 
+@kept
 def cofinancer_bars(df: pd.DataFrame, lang: str, top: int = 12, subtitle: str = "") -> go.Figure:
     """The cofinancers cited by the most projects; past ``top``, one bar 'Others (k)'."""
     head = df.head(top)
@@ -215,6 +225,7 @@ def cofinancer_bars(df: pd.DataFrame, lang: str, top: int = 12, subtitle: str = 
 
 
 # -- themes -------------------------------------------------------------------------------------------------
+@kept
 def theme_bars(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     """Projects and amounts per theme, side by side on one list of themes: a project with several themes counts in
     each."""
@@ -237,6 +248,7 @@ def theme_bars(df: pd.DataFrame, lang: str, subtitle: str = "") -> go.Figure:
     return fig
 
 
+@kept
 def theme_heatmap(df: pd.DataFrame, lang: str, column: str = "region", title_key: str = "th_heatmap",
                   subtitle: str = "") -> go.Figure:
     """Projects per theme and region (or call): the count written in each cell, the names shortened on the axis
@@ -254,6 +266,7 @@ def theme_heatmap(df: pd.DataFrame, lang: str, column: str = "region", title_key
 
 
 # -- quality ------------------------------------------------------------------------------------------------
+@kept
 def issues_bars(df: pd.DataFrame, lang: str, rule_label, subtitle: str = "") -> go.Figure:
     colors = {"error": FLAG, "warning": PALETTE[1], "info": PALETTE[4]}
     fig = go.Figure()
@@ -272,6 +285,7 @@ def issues_bars(df: pd.DataFrame, lang: str, rule_label, subtitle: str = "") -> 
 
 
 # -- organisations ------------------------------------------------------------------------------------------
+@kept
 def organisation_bars(df: pd.DataFrame, lang: str, top: int = 15, subtitle: str = "") -> go.Figure:
     """The organisations receiving the most: grants and EU contributions, stacked; names shortened on the axis, whole
     in the hover."""

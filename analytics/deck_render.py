@@ -208,16 +208,20 @@ def to_html(slides, lang: str) -> str:
 
 
 def to_pdf(slides, lang: str) -> bytes:
-    """Print the HTML deck to PDF with headless Chromium (no network: the page has no outside reference). The
-    PDF's title is the deck's (Chromium takes the page's <title>)."""
+    """The HTML deck printed to PDF; the PDF's title is the deck's (Chromium takes the page's <title>)."""
+    return print_pdf(to_html(slides, lang))
+
+
+def print_pdf(page_html: str) -> bytes:
+    """An HTML page of ours printed to PDF by headless Chromium (no network: the page has no outside reference)."""
     with tempfile.TemporaryDirectory() as d:
-        page, out = Path(d) / "deck.html", Path(d) / "deck.pdf"
-        page.write_text(to_html(slides, lang), encoding="utf-8")
+        page, out = Path(d) / "page.html", Path(d) / "page.pdf"
+        page.write_text(page_html, encoding="utf-8")
         cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--no-first-run", f"--user-data-dir={d}/profile", "--no-pdf-header-footer",
                f"--print-to-pdf={out}", page.as_uri()]
         proc = subprocess.run(cmd, capture_output=True, timeout=120)
         if not out.exists():
-            raise RuntimeError(f"chromium could not print the deck (exit {proc.returncode}): "
+            raise RuntimeError(f"chromium could not print the page (exit {proc.returncode}): "
                                f"{proc.stderr.decode(errors='replace')[-500:]}")
         return out.read_bytes()

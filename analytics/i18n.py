@@ -58,6 +58,11 @@ def based_on(s: dict, lang: str = "fr") -> str:
              total=fmt_int(s["total"], lang), total_projects=plural("project", s["total"], lang))
 
 
+def geo_method(method: str, lang: str = "fr") -> str:
+    """How a project was placed, in words ('postcode' -> 'code postal'); an unknown method shows as it is."""
+    return catalogue(lang if lang in LANGS else "fr").get(f"geo.{method}", method)
+
+
 def field_label(field: str, lang: str = "fr") -> str:
     """A field's name for a reader ('total_budget_eur' -> 'budget total'); an unknown field shows as it is."""
     import re

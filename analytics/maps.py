@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from analytics.chartkit import SUBTLE
+from analytics.chartkit import SUBTLE, kept
 from analytics.i18n import fmt_eur, fmt_int, plotly_separators
 
-GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
+GEO_DIR = Path(__file__).resolve().parent.parent / "static" / "geo"
+# The same files as Streamlit serves them (server.enableStaticServing): the browser fetches a boundary file once and
+# every map names it, instead of each figure carrying (and the server copying and sending) its shapes
+GEO_URL = {"region": "app/static/geo/regions.geojson", "department": "app/static/geo/departments.geojson"}
+# Plotly's SVG maps ask for a base map (world_110m.json) from a CDN even when it draws none: ours is an empty one
+TOPOJSON_URL = "app/static/topojson/"
 # Overseas regions shown as insets: code -> (centre lat, lon, zoom)
 OVERSEAS = {"01": (16.2, -61.55, 7.2), "02": (14.65, -61.0, 8.0), "03": (4.0, -53.1, 5.2),
             "04": (-21.13, 55.53, 7.6), "06": (-12.82, 45.15, 8.6)}
@@ -73,18 +79,21 @@ def view_of(level: str, codes: tuple[str, ...], height: int = 600) -> tuple[tupl
     return ((y0 + y1) / 2, (x0 + x1) / 2), zoom
 
 
+@kept
 def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str, *, center=(46.6, 2.4),
                zoom: float = 4.75, height: int = 600, show_scale: bool = True, zmax: float | None = None,
-               only: tuple[str, ...] | None = None, scale_title: str = "", subtitle: str = "") -> go.Figure:
-    """Offline choropleth (no tile server): white background and our own boundaries (``only``: just these
-    shapes). Zero is light grey; the colour bar names the measure."""
+               only: tuple[str, ...] | None = None, scale_title: str = "", subtitle: str = "",
+               inline: bool = True) -> go.Figure:
+    """Offline choropleth (no tile server): white background and our own boundaries — carried in the figure
+    (``inline``: images, the deck; ``only``: just these shapes) or named by their local URL (the app). Zero is light
+    grey; the colour bar names the measure."""
     code = "region_code" if level == "region" else "department_code"
     values = df[measure].astype(float)
     text = [fmt_int(v, lang) if measure == "n" else fmt_eur(v, lang) for v in values]
     top = zmax if zmax is not None else max(1.0, float(values.max() or 1))
     fig = go.Figure(go.Choroplethmap(
-        geojson=_features(level, only), featureidkey="properties.code", locations=df[code], z=values,
-        colorscale=MAP_SCALE, zmin=0, zmax=top,
+        geojson=_features(level, only) if inline else GEO_URL[level], featureidkey="properties.code",
+        locations=df[code], z=values, colorscale=MAP_SCALE, zmin=0, zmax=top,
         marker={"line": {"width": 0.6, "color": "white"}}, customdata=list(zip(df["name"], text)),
         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>", showscale=show_scale,
         colorbar={"title": {"text": scale_title, "side": "right"}, "thickness": 12,
@@ -97,11 +106,39 @@ def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str
     return fig
 
 
-def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: str, zmax: float) -> go.Figure:
+def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: str, zmax: float,
+                   inline: bool = True) -> go.Figure:
     lat, lon, zoom = OVERSEAS[code]
     reg_col = "region_code"
     sub = df[df[reg_col] == code] if reg_col in df else df
     name = sub["name"].iloc[0] if level == "region" and len(sub) else ""
     codes = tuple(sub["region_code" if level == "region" else "department_code"])
     return choropleth(sub, level, measure, lang, name, center=(lat, lon), zoom=zoom - 0.6, height=170,
-                      show_scale=False, zmax=zmax, only=codes)
+                      show_scale=False, zmax=zmax, only=codes, inline=inline)
+
+
+@kept
+def overseas_strip(df: pd.DataFrame, level: str, measure: str, lang: str, zmax: float, title: str = "") -> go.Figure:
+    """The five overseas regions side by side in one light figure: SVG maps (Plotly's geo, no base layer, each
+    fitted to its own shapes, carried inline: a few kilobytes), the same colour scale as the main map. One figure
+    instead of five WebGL maps: what made the Map page slow to draw."""
+    code_col = "region_code" if level == "region" else "department_code"
+    names = {c: (df[df["region_code"] == c]["name"].iloc[0] if level == "region" and (df["region_code"] == c).any()
+                 else "") for c in OVERSEAS}
+    fig = make_subplots(rows=1, cols=len(OVERSEAS), specs=[[{"type": "choropleth"}] * len(OVERSEAS)],
+                        subplot_titles=[names[c] or c for c in OVERSEAS], horizontal_spacing=0.01)
+    for i, code in enumerate(OVERSEAS, start=1):
+        sub = df[df["region_code"] == code]
+        values = sub[measure].astype(float)
+        text = [fmt_int(v, lang) if measure == "n" else fmt_eur(v, lang) for v in values]
+        fig.add_trace(go.Choropleth(
+            geojson=_features(level, tuple(sub[code_col])), featureidkey="properties.code", locations=sub[code_col],
+            z=values, zmin=0, zmax=max(zmax, 1.0), colorscale=MAP_SCALE, showscale=False,
+            marker={"line": {"width": 0.6, "color": "white"}}, customdata=list(zip(sub["name"], text)),
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>"), row=1, col=i)
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(height=190, margin={"l": 0, "r": 0, "t": 46 if title else 24, "b": 0},
+                      title={"text": title, "x": 0, "font": {"size": 13}} if title else None,
+                      separators=plotly_separators(lang), dragmode=False)
+    fig.update_annotations(font={"size": 12, "color": "#4a4a4a"})
+    return fig

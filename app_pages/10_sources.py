@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.i18n import fmt_int, t
+from analytics.i18n import field_label, fmt_int, lsep, t
 
 
 def _kind(row, lg: str) -> str:
@@ -23,7 +23,15 @@ def _holds(row, lg: str) -> str:
         return t("so_rows", lg, n=fmt_int(row["n_records"], lg), rows=fmt_int(row["n_rows"] or 0, lg),
                  r=fmt_int(max(rejected, 0), lg))
     out = t("so_records", lg, n=fmt_int(row["n_records"], lg))
-    return out + (f" ({row['announced_found']})" if isinstance(row["announced_found"], str) else "")
+    return out + (f" ({_counts(row['announced_found'], lg)})" if _counts(row["announced_found"], lg) else "")
+
+
+def _counts(counts, lg: str) -> str:
+    """What the document announces against what was read: 'lauréats : 14 annoncés / 14 lus ; …'."""
+    if not hasattr(counts, "__len__") or isinstance(counts, str) or not len(counts):  # none announced: NULL
+        return ""
+    return lsep(lg).join(t("so_count", lg, what=field_label(c["what"], lg), a=fmt_int(c["announced"], lg),
+                              f=fmt_int(c["found"], lg)) for c in counts)
 
 
 def page():
@@ -42,7 +50,8 @@ def page():
                                                        format="DD/MM/YYYY HH:mm" if lg == "fr" else "YYYY-MM-DD HH:mm"),
         "n_errors": t("so_col_errors", lg), "n_warnings": t("so_col_warnings", lg), "n_infos": t("so_col_infos", lg),
         "source_file": t("so_col_file", lg), "sha": st.column_config.TextColumn("SHA-256", help=t("so_col_sha", lg))})
-    ui.downloads(files.drop(columns=["skip_reason"]), "sources")
+    ui.downloads(files.drop(columns=["skip_reason"]).assign(
+        announced_found=[_counts(c, lg) for c in files["announced_found"]]), "sources")
 
 
 ui.run(page)

@@ -42,8 +42,9 @@ def page():
     for i, col in enumerate(st.columns(max(1, min(3, len(fun))))):
         with col:
             for row in fun.iloc[i::3].itertuples():
-                st.plotly_chart(charts.funnel(row, lg), width="stretch", key=f"funnel_{row.programme_id}",
-                                config={"displaylogo": False})
+                fig = charts.funnel(row, lg)
+                st.plotly_chart(fig, width="stretch", key=f"funnel_{row.programme_id}", config=ui.plotly_config(lg),
+                                alt=ui.alt(fig))
     if not fun.empty:
         ui.table_twin(fun, "funnels")
     bps = Q.by_programme_status(f)

@@ -48,17 +48,14 @@ def page():
             chosen = tuple(df[df["region_code"].isin(f.regions)]["department_code"])
         center, zoom = maps.view_of(level, chosen)
         fig = maps.choropleth(df, level, measure, lg, title, zmax=zmax, center=center, zoom=zoom,
-                              scale_title=t(MEASURES[measure], lg), subtitle=on_map)
+                              scale_title=t(MEASURES[measure], lg), subtitle=on_map, inline=False)
         event = st.plotly_chart(fig, width="stretch",
                                 key=f"map_{level}_{measure}", on_select="rerun", selection_mode="points",
-                                config={"displaylogo": False, "scrollZoom": False})
+                                config=ui.plotly_config(lg, scrollZoom=False), alt=ui.alt(fig))
         st.caption(t("map_click", lg))
-        st.markdown(f"**{t('map_overseas', lg)}**")
-        insets = st.columns(5)
-        for col, code in zip(insets, maps.OVERSEAS):
-            with col:
-                st.plotly_chart(maps.overseas_inset(df, code, level, measure, lg, zmax), width="stretch",
-                                key=f"inset_{code}_{level}_{measure}", config={"displayModeBar": False})
+        strip = maps.overseas_strip(df, level, measure, lg, zmax, t("map_overseas", lg))
+        st.plotly_chart(strip, width="stretch", key=f"overseas_{level}_{measure}", alt=ui.alt(strip),
+                        config=ui.plotly_config(lg, displayModeBar=False, topojsonURL=maps.TOPOJSON_URL))
         _select_region(event, df)
     with side:
         st.markdown(f"**{t('map_outside', lg)}**")

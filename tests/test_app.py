@@ -250,5 +250,8 @@ def test_sources_page_lists_every_file_with_its_title():
                                   "Présentation ou lettre CRESS"}
     assert not any(t.endswith(".txt") for t in table["title"])  # a document's own title, never its hash name
     assert all(len(x) == 17 for x in table["sha"])
+    # what each document announces against what was read, in words (not the warehouse's 'laureates: 14 / 14')
+    holds = " ".join(table["holds"]).replace("\u202f", " ")
+    assert "lauréats : 14 annoncés / 14 lus" in holds and "laureates" not in holds
     at.switch_page(PAGES["sources"]).run()
     assert not at.exception

@@ -21,11 +21,19 @@ def test_choropleth_is_offline_and_complete():
     fig = maps.choropleth(df, "region", "n", "fr", "titre")
     trace = fig.data[0]
     assert trace.type == "choroplethmap"
-    assert isinstance(trace.geojson, dict)  # our own boundaries, not a URL
+    assert isinstance(trace.geojson, dict)  # our own boundaries inside the figure (images, the deck)
     assert fig.layout.map.style == "white-bg"  # no tile server
     assert len(trace.locations) == 18 and set(trace.locations) >= {"01", "02", "03", "04", "06", "94"}
     assert "http" not in json.dumps(fig.to_plotly_json()["layout"])
     assert dict(zip(trace.locations, trace.z))["76"] == 23
+
+
+def test_the_app_map_names_the_boundary_file_served_by_the_app():
+    """In the app a map names the local boundary file (fetched once by the browser), not a copy of its shapes."""
+    fig = maps.choropleth(Q.map_departments(Filters()), "department", "n", "fr", "titre", inline=False)
+    assert fig.data[0].geojson == "app/static/geo/departments.geojson"
+    assert (maps.GEO_DIR.parent.parent / "static" / "geo" / "departments.geojson").is_file()
+    assert len(fig.to_json()) < 60_000  # the figure without its shapes
 
 
 def test_boundary_files_are_small_and_keyed_by_insee_code():

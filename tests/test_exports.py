@@ -173,3 +173,33 @@ def test_exports_speak_the_users_language():
     header = [c.value for c in wb.active[4]]
     cell = wb.active.cell(row=5, column=header.index("Budget (€)") + 1)
     assert cell.value == 643400 and "€" in cell.number_format
+
+
+@pytest.mark.parametrize("lang, words", [("fr", ["Subvention", "Source", "lignes 870–926"]),
+                                         ("en", ["Grant", "Source", "lines 870–926"])])
+def test_project_sheet_is_one_printable_page(tmp_path, lang, words):
+    """The project detail's sheet: one A4 page titled with the project, its figures and its source named by the
+    document's title (never the stored file's hash name)."""
+    from analytics import deck_render, sheet
+
+    opts = Q.project_options(Filters(search="jardins du gros morne"))
+    row = opts.iloc[0]
+    d = Q.project_detail(row["project_id"], int(row["pk"]))
+    pdf = deck_render.print_pdf(sheet.to_html(d, lang, Q.source_titles()))
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "s.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages: +1$", info, re.M) and "GROS MORNE" in info
+    text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    text = re.sub("[\u202f\u00a0]", " ", text)
+    assert all(w in text for w in words), text[:800]
+    assert "288 600 €" in text or "€288,600" in text
+    assert "PÔLES DE COOPÉRATION" in text and ".txt" not in text
+
+
+def test_built_figures_are_kept_per_content():
+    """The same builder on the same data gives the figure built before; other data, another figure."""
+    a = Q.fse_projects(Filters())
+    first = charts.fse_rates(a, "fr")
+    assert charts.fse_rates(a.copy(), "fr") is first  # equal contents: the kept figure
+    assert charts.fse_rates(a.head(3), "fr") is not first
+    assert charts.fse_rates(a, "en") is not first

@@ -72,7 +72,7 @@ def source_files() -> pd.DataFrame:
     put in its folder, its SHA-256 and its issues."""
     return db.df("""
         SELECT d.source_file, coalesce(d.title, d.source_file) AS title, d.family, d.profile, d.status, d.n_records,
-               d.n_rows, (SELECT string_agg(c.what || ': ' || c.announced || ' / ' || c.found, ' ; ' ORDER BY c.what)
+               d.n_rows, (SELECT list({'what': c.what, 'announced': c.announced, 'found': c.found} ORDER BY c.what)
                           FROM document_counts c WHERE c.source_file = d.source_file) AS announced_found,
                d.modified_at, d.sha256, d.encoding, d.skip_reason,
                count(q.issue_id) FILTER (WHERE q.severity = 'error') AS n_errors,
