@@ -44,6 +44,8 @@ def _fingerprint(v):
         return v
     if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # a NumPy scalar
         return v.item()
+    if isinstance(v, dict):  # labels
+        return ("dict", tuple(sorted((str(k), _fingerprint(x)) for k, x in v.items())))
     if isinstance(v, tuple):  # a tuple, or a row of itertuples()
         return (type(v).__name__, tuple(_fingerprint(x) for x in v))
     raise _Unkeyable

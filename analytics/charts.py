@@ -11,6 +11,11 @@ from analytics.i18n import fmt_eur, fmt_int, plural, t
 
 
 # -- overview -----------------------------------------------------------------------------------------------
+def _lab(labels):
+    """Labels as a dict (a kept figure's key) or a function: a function of the key either way."""
+    return (lambda k: labels.get(k, str(k))) if isinstance(labels, dict) else labels
+
+
 @kept
 def funnel(row, lang: str) -> go.Figure:
     """One call's funnel (its own stages, in its own order); the call's name wrapped on two lines, whole in the
@@ -41,7 +46,7 @@ def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, 
     label = dict(zip(names, shorts(names, 45)))
     fig = go.Figure()
     for i, (key, sub) in enumerate(df.groupby(color, sort=False)):
-        fig.add_trace(go.Bar(name=color_labels(key) if color_labels else str(key), y=sub[x].map(label), x=sub["n"],
+        fig.add_trace(go.Bar(name=_lab(color_labels)(key) if color_labels else str(key), y=sub[x].map(label), x=sub["n"],
                              orientation="h", marker_color=PALETTE[i % len(PALETTE)], customdata=sub[x],
                              hovertemplate="%{customdata}<br>%{x:,d}<extra>%{fullData.name}</extra>"))
     fig = layout(fig, title, lang, height=max(360, 190 + 24 * len(names)), subtitle=subtitle)
@@ -59,7 +64,7 @@ def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label, subtit
         centres = (sub["x0"] + sub["x1"]) / 2
         widths = sub["x1"] - sub["x0"]
         labels = [f"{fmt_eur(a, lang)} – {fmt_eur(b, lang)}" for a, b in zip(sub["lo_eur"], sub["hi_eur"])]
-        full = str(group_label(grp))
+        full = str(_lab(group_label)(grp))
         fig.add_trace(go.Bar(x=centres, y=sub["n"], width=widths, name=shorts([full], 38)[0], customdata=labels,
                              marker_color=PALETTE[i % len(PALETTE)], hovertext=[full] * len(sub),
                              hovertemplate="%{hovertext}<br>%{customdata}<br>%{y:,d}<extra></extra>"))
@@ -89,7 +94,7 @@ def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: st
     """Boxes from quartiles computed in SQL (no raw points are sent); groups shortened on the axis, whole in the
     hover."""
     fig = go.Figure()
-    full = [str(group_label(g)) for g in df["grp"]]
+    full = [str(_lab(group_label)(g)) for g in df["grp"]]
     for i, (row, name, whole) in enumerate(zip(df.itertuples(), shorts(full, 32), full)):
         fig.add_trace(go.Box(name=name, y=[name], q1=[row.q1], median=[row.median], q3=[row.q3],
                              lowerfence=[row.min], upperfence=[row.max], orientation="h",
@@ -274,7 +279,7 @@ def issues_bars(df: pd.DataFrame, lang: str, rule_label, subtitle: str = "") -> 
         sub = df[df["severity"] == sev]
         if sub.empty:
             continue
-        fig.add_trace(go.Bar(y=[rule_label(r) for r in sub["rule"]], x=sub["n"], orientation="h",
+        fig.add_trace(go.Bar(y=[_lab(rule_label)(r) for r in sub["rule"]], x=sub["n"], orientation="h",
                              name=t(f"sev_{sev}", lang), marker_color=colors[sev],
                              hovertemplate="%{y}<br>%{x:,d}<extra>%{fullData.name}</extra>"))
     fig = layout(fig, t("qu_by_rule", lang), lang, height=190 + 28 * max(1, df["rule"].nunique()), subtitle=subtitle)

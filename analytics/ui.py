@@ -203,7 +203,10 @@ def downloads(df: pd.DataFrame, key: str) -> None:
 
 def table_twin(df: pd.DataFrame, key: str, column_config: dict | None = None, fig=None) -> None:
     """A chart's data as a table (its accessible twin), readable, with its downloads."""
-    with st.expander(t("data_table", lang())):
+    box = st.expander(t("data_table", lang()), key=f"twin_{key}", on_change="rerun")
+    if not box.open:  # built when opened: a table and four downloads per chart were half a page's run
+        return
+    with box:
         shown, config = readable(df, lang())
         st.dataframe(shown, hide_index=True, width="stretch", column_config={**config, **(column_config or {})})
         downloads(df, key)

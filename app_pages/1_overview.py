@@ -50,7 +50,8 @@ def page():
     bps = Q.by_programme_status(f)
     others = bps[bps["programme"] == Q.OTHERS]
     shown = bps[bps["programme"] != Q.OTHERS]  # a bar for hundreds of small calls would flatten the others
-    ui.chart(charts.stacked_counts(shown, "programme", "status", t("by_programme", lg), lg, ui.status_label,
+    ui.chart(charts.stacked_counts(shown, "programme", "status", t("by_programme", lg), lg,
+                                   {x: ui.status_label(x) for x in shown["status"].unique()},
                                    subtitle=coverage("all", s["n"], s["total"], lg)),
              bps.replace({"programme": {Q.OTHERS: t("others", lg)}}).assign(status=bps["status"].map(ui.status_label)),
              "programme_status")

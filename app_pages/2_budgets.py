@@ -29,10 +29,11 @@ def page():
     with left:
         table = hist.assign(grp=hist["grp"].map(label))[["grp", "lo_eur", "hi_eur", "n"]].rename(
             columns={"grp": t("bu_group", lg), "lo_eur": "min_eur", "hi_eur": "max_eur", "n": t("count", lg)})
-        ui.chart(charts.budget_histogram(hist, log, lg, label, subtitle=with_budget), table, "budget_histogram")
+        labels = {g: label(g) for g in hist["grp"].unique()}  # a dict: the figure is kept for these labels
+        ui.chart(charts.budget_histogram(hist, log, lg, labels, subtitle=with_budget), table, "budget_histogram")
     with right:
         quart = Q.budget_quartiles(f, group)
-        ui.chart(charts.budget_box(quart, log, lg, label, subtitle=with_budget),
+        ui.chart(charts.budget_box(quart, log, lg, {g: label(g) for g in quart["grp"].unique()}, subtitle=with_budget),
                  quart.assign(grp=quart["grp"].map(label)), "budget_quartiles")
         if Q.quartiles_are_approximate(f):
             st.caption(t("bu_approx", lg, bands=fmt_int(Q.ranges()["bands"], lg), err=fmt_pct(Q.band_error(), lg)))

@@ -34,7 +34,8 @@ def page():
         return
     table = by_rule.assign(label=by_rule["rule"].map(ui.rule_label),
                            severity=by_rule["severity"].map(lambda s: t(f"sev_{s}", lg)))
-    ui.chart(charts.issues_bars(by_rule, lg, ui.rule_label, coverage("issues", cov["with_issue"], s["n"], lg)),
+    ui.chart(charts.issues_bars(by_rule, lg, {r: ui.rule_label(r) for r in by_rule["rule"].unique()},
+                                coverage("issues", cov["with_issue"], s["n"], lg)),
              table.drop(columns=["rule"]).rename(columns={"label": "rule"}), "issues_by_rule")
 
     st.subheader(t("qu_list", lg))
