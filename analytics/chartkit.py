@@ -93,6 +93,10 @@ def layout(fig: go.Figure, title: str, lang: str, height: int = 420, subtitle: s
         colorway=PALETTE, font={"family": "Source Sans Pro, Arial, sans-serif"},
         legend={"orientation": "h", "yanchor": "bottom", "y": 0.01, "yref": "container", "x": 0, "xanchor": "left",
                 "font": {"size": 12}})
+    # the margins grow to hold the tick labels and axis titles (the browser and Kaleido alike: without it the
+    # images cut the theme names to their last letter)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     if any(getattr(tr, "showlegend", None) is not False for tr in fig.data) and len(fig.data) > 1:
         fig.update_layout(margin={"b": 70})  # the legend's own strip, below the axis title
     return fig

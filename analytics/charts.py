@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analytics.chartkit import FLAG, OK, PALETTE, SEQUENTIAL, count_axis, eur_axis, eur_hover, kept, layout, shorts, wrap
+from analytics.chartkit import FLAG, OK, PALETTE, SEQUENTIAL, count_axis, eur_axis, eur_hover, kept, layout, short, shorts
 from analytics.i18n import fmt_eur, fmt_int, plural, t
 
 
@@ -18,8 +18,8 @@ def _lab(labels):
 
 @kept
 def funnel(row, lang: str) -> go.Figure:
-    """One call's funnel (its own stages, in its own order); the call's name wrapped on two lines, whole in the
-    hover."""
+    """One call's funnel (its own stages, in its own order); the call's name shortened at a word on one line (a
+    second line was cut at the top), whole in the hover."""
     stages = [("applications", "funnel_applications"), ("admissible", "funnel_admissible"),
               ("preselected", "funnel_preselected"), ("laureates", "funnel_laureates"),
               ("supported", "funnel_supported")]
@@ -33,7 +33,7 @@ def funnel(row, lang: str) -> go.Figure:
                               connector={"fillcolor": "#dde8f2"}, hovertext=[row.name] * len(xs),
                               hovertemplate="%{hovertext}<br>%{y}" + (" : " if lang == "fr" else ": ")
                                             + "%{x:,d}<extra></extra>"))
-    fig = layout(fig, wrap(row.name, 48, 2), lang, height=290)
+    fig = layout(fig, short(row.name, 50), lang, height=290)
     fig.update_layout(title={"font": {"size": 13}}, showlegend=False)
     return fig
 

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import exports
 from analytics import queries as Q
 from analytics.filters import Filters
-from analytics.i18n import based_on, fmt_date, fmt_eur, fmt_int, fmt_pct, sep, t
+from analytics.i18n import based_on, field_label, fmt_date, fmt_eur, fmt_int, fmt_pct, lsep, sep, t
 from analytics.i18n import rule_label as i18n_rule_label
 from common.contract import STATUSES
 from common.i18n import catalogue
@@ -142,6 +142,21 @@ def extraction_banner() -> None:
     if e["n_errors"] or e["n_skipped"]:
         st.error(t("extraction_banner", lg, n=fmt_int(e["n_errors"], lg), files=fmt_int(e["n_files"], lg),
                    skipped=fmt_int(e["n_skipped"], lg)), icon=":material/report:")
+
+
+def source_kind(family, profile, lg: str) -> str:
+    """A loaded file's family or format in words ('Appel PTCE', 'Subventions (SCDL)')."""
+    if not isinstance(family, str):
+        return t("so_unknown", lg)
+    return t(f"so_kind_{profile if family == 'table' and isinstance(profile, str) else family}", lg)
+
+
+def counts_text(counts, lg: str) -> str:
+    """What a document announces against what was read: 'lauréats : 14 annoncés / 14 lus ; …' ('' if nothing)."""
+    if not hasattr(counts, "__len__") or isinstance(counts, str) or not len(counts):  # none announced: NULL
+        return ""
+    return lsep(lg).join(t("so_count", lg, what=field_label(c["what"], lg), a=fmt_int(c["announced"], lg),
+                           f=fmt_int(c["found"], lg)) for c in counts)
 
 
 def data_date() -> str:

@@ -5,14 +5,7 @@ import streamlit as st
 
 from analytics import queries as Q
 from analytics import ui
-from analytics.i18n import field_label, fmt_int, lsep, t
-
-
-def _kind(row, lg: str) -> str:
-    if row["family"] is None or row["family"] != row["family"]:
-        return t("so_unknown", lg)
-    key = row["profile"] if row["family"] == "table" and isinstance(row["profile"], str) else row["family"]
-    return t(f"so_kind_{key}", lg)
+from analytics.i18n import fmt_int, t
 
 
 def _holds(row, lg: str) -> str:
@@ -23,15 +16,8 @@ def _holds(row, lg: str) -> str:
         return t("so_rows", lg, n=fmt_int(row["n_records"], lg), rows=fmt_int(row["n_rows"] or 0, lg),
                  r=fmt_int(max(rejected, 0), lg))
     out = t("so_records", lg, n=fmt_int(row["n_records"], lg))
-    return out + (f" ({_counts(row['announced_found'], lg)})" if _counts(row["announced_found"], lg) else "")
-
-
-def _counts(counts, lg: str) -> str:
-    """What the document announces against what was read: 'lauréats : 14 annoncés / 14 lus ; …'."""
-    if not hasattr(counts, "__len__") or isinstance(counts, str) or not len(counts):  # none announced: NULL
-        return ""
-    return lsep(lg).join(t("so_count", lg, what=field_label(c["what"], lg), a=fmt_int(c["announced"], lg),
-                              f=fmt_int(c["found"], lg)) for c in counts)
+    counts = ui.counts_text(row["announced_found"], lg)
+    return out + (f" ({counts})" if counts else "")
 
 
 def page():
@@ -39,7 +25,7 @@ def page():
     st.title(t("so_title", lg))
     st.caption(t("so_help", lg))
     files = Q.source_files()
-    show = files.assign(kind=[_kind(r, lg) for _, r in files.iterrows()],
+    show = files.assign(kind=[ui.source_kind(r["family"], r["profile"], lg) for _, r in files.iterrows()],
                         holds=[_holds(r, lg) for _, r in files.iterrows()],
                         sha=files["sha256"].str.slice(0, 16) + "…")
     cols = ["title", "kind", "holds", "modified_at", "n_errors", "n_warnings", "n_infos", "source_file", "sha"]
@@ -51,7 +37,7 @@ def page():
         "n_errors": t("so_col_errors", lg), "n_warnings": t("so_col_warnings", lg), "n_infos": t("so_col_infos", lg),
         "source_file": t("so_col_file", lg), "sha": st.column_config.TextColumn("SHA-256", help=t("so_col_sha", lg))})
     ui.downloads(files.drop(columns=["skip_reason"]).assign(
-        announced_found=[_counts(c, lg) for c in files["announced_found"]]), "sources")
+        announced_found=[ui.counts_text(c, lg) for c in files["announced_found"]]), "sources")
 
 
 ui.run(page)

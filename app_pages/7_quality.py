@@ -23,7 +23,11 @@ def page():
         col.progress(share)
     docs = Q.documents()
     st.subheader(t("qu_documents", lg), help=t("qu_documents_help", lg))
-    shown = docs.assign(status=docs["status"].map({"loaded": t("doc_loaded", lg), "skipped": t("doc_skipped", lg)}))
+    # the document's own title first, its family and what it announces in words, the stored file's name last
+    shown = docs.assign(status=docs["status"].map({"read": t("doc_loaded", lg), "loaded": t("doc_loaded", lg),
+                                                   "skipped": t("doc_skipped", lg)}),
+                        family=[ui.source_kind(a, b, lg) for a, b in zip(docs["family"], docs["profile"])],
+                        announced_found=[ui.counts_text(c, lg) for c in docs["announced_found"]]).drop(columns="profile")
     st.dataframe(shown.rename(columns={
         "source_file": t("doc_file", lg), "title": t("doc_title", lg), "family": t("doc_family", lg),
         "status": t("doc_status", lg), "n_records": t("doc_records", lg), "announced_found": t("doc_announced", lg),

@@ -194,7 +194,8 @@ def test_quality_page_lists_the_documents_read_and_no_banner_on_the_bundled_data
     assert list(docs["Fichier"]) == sorted(docs["Fichier"])
     assert len(docs) == 5 and set(docs["État"]) == {"lu"}
     ptce = docs.set_index("Fichier").loc["001_6583b7b1693e3b80.txt"]
-    assert ptce["Annoncés / lus"] == "eligible: 85 / 85 ; laureates: 14 / 14"
+    assert ptce["Annoncés / lus"].replace("\u202f", " ") == "éligibles : 85 annoncés / 85 lus ; lauréats : 14 annoncés / 14 lus"
+    assert ptce["Famille"] == "Appel PTCE" and ptce["Titre"] == "PÔLES DE COOPÉRATION"  # in words, not codes
     assert ptce["Erreurs de lecture"] == 0
     assert not at.error  # no banner: every record the documents announce was read
 

@@ -151,6 +151,14 @@ def test_pages_in_chromium(server, warehouse):
         _settle(page)
         assert page.locator(".js-plotly-plot").count() == 2
         assert any(u.endswith("/app/static/geo/regions.geojson") for u in fetched), fetched
+        # A click on a region filters every page: the sidebar and the URL both say so
+        box = page.locator("[data-testid=stPlotlyChart]").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.75)
+        page.wait_for_url("**reg=**", timeout=30_000)
+        _settle(page)
+        code = page.url.split("reg=")[1].split("&")[0]
+        chosen = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").nth(2).inner_text()
+        assert code in {"76", "75", "84", "93"} and "Région" in chosen and len(chosen.splitlines()) >= 2, (code, chosen)
         # One filter set in the sidebar goes to the URL, and follows the user to another page.
         page.goto(f"{server}/fse")
         _settle(page)
