@@ -147,8 +147,9 @@ def eur_axis(lang: str, vmax=None) -> dict:
     """A euro axis: whole euros (``50 000 €``); from ten million on, about five round ticks in millions or
     billions (``20 M€``), which keep their labels short and horizontal."""
     if vmax is None or pd.isna(vmax) or float(vmax) < 1e7:
+        # at most five ticks: '100 000 €' labels ran into each other on a half-width chart
         return {"tickformat": ",.0f", "ticksuffix": " €" if lang == "fr" else "",
-                "tickprefix": "" if lang == "fr" else "€"}
+                "tickprefix": "" if lang == "fr" else "€", "nticks": 5}
     raw = float(vmax) / 5
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)

@@ -129,7 +129,8 @@ def _calls_slide(f: Filters, lang: str, common: str) -> Slide | None:
                          envelope=fmt_eur(r.envelope_eur, lang), gap=fmt_eur(r.gap_eur, lang),
                          share=fmt_pct(share, lang, 2), verdict=verdict, laureates=plural("laureate", r.n_grants, lang)))
     return Slide(title=t("deck_calls", lang), table=rows if len(rows) > 1 else None, bullets=bullets,
-                 note=t("cov_funnel", lang, n=fmt_int(len(fun), lang)),
+                 note=t("cov_funnel", lang, n=fmt_int(len(fun), lang)) + (
+                     " " + t("call_level_note", lang) if f != Filters(programmes=f.programmes) else ""),
                  notes=common + "\n" + t("deck_calls_notes", lang))
 
 

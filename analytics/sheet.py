@@ -22,7 +22,7 @@ def fields(d: dict, lg: str) -> list[tuple[str, str]]:
     p = d["project"].iloc[0]
     out = [
         (t("programme", lg), p["programme_name"]), (t("status", lg), t(f"status_{p['status']}", lg)),
-        (t("lead_org", lg), p["lead_org"]), ("FSE", p["fse_code"]),
+        (t("lead_org", lg), p["lead_org"]), (t("fse_code", lg), p["fse_code"]),
         (t("f_period", lg), f"{fmt_date(p['start_date'], lg)} – {fmt_date(p['end_date'], lg)}"
          if pd.notna(p["start_date"]) or pd.notna(p["end_date"]) else None),
         (t("total_budget", lg), None if _blank(p["total_budget_eur"]) else fmt_eur(p["total_budget_eur"], lg)
@@ -68,20 +68,27 @@ li { margin-bottom: 1mm; } .error { color: #a4161a; } .warning { color: #8a5a00;
 .foot { margin-top: 4mm; color: #4a4a4a; font-size: 8pt; border-top: 1px solid #c9d6df; padding-top: 1.5mm; }"""
 
 
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1].rsplit(" ", 1)[0] + " […]"
+
+
 def to_html(d: dict, lg: str, titles: dict[str, str], built: str = "") -> str:
     """The sheet: title, programme and status, four key figures, the fields, the issues, the source; every value
-    escaped. Long texts (description, objective) are cut at 900 characters so that the sheet stays one page."""
+    escaped. Long texts are cut (description and objective at 600 characters, the partners at 300, eight issues) so
+    that the sheet stays one page; themes by name only, the placement by its method in words."""
     e = html.escape
     p = d["project"].iloc[0]
+    plain = {t("pr_themes", lg): ", ".join(a if lg == "fr" else b for a, b, _ in d["themes"].itertuples(index=False)),
+             t("geo_method", lg): geo_method(p["geo_method"], lg) if p["geo_method"] else "–"}
     figs = [(t("total_budget", lg), p["total_budget_eur"], fmt_eur), (t("fse_amount", lg), p["fse_amount_eur"], fmt_eur),
             (t("grant", lg), p["grant_amount_eur"], fmt_eur), (t("rate_computed", lg), p["fse_rate_computed"], fmt_pct)]
     shown = {figs[0][0], figs[1][0], figs[2][0], t("programme", lg), t("status", lg)}  # in the heading already
-    rows = [(k, v if len(v) <= 900 else v[:899].rsplit(" ", 1)[0] + " […]") for k, v in fields(d, lg)
+    rows = [(k.split(" (")[0] if k in plain else k, _cut(plain.get(k, v) or "–", 600)) for k, v in fields(d, lg)
             if k not in shown and v != "–"]
     issues = [f"<li class='{e(sev)}'><b>{e(rule_label(rule, lg))}</b> — {e(issue_text(rule, params, msg, lg))}</li>"
               for rule, sev, msg, _values, _line, params in d["issues"].itertuples(index=False)]
-    cofin = ", ".join(d["cofinancers"]["name"]) if not d["cofinancers"].empty else ""
-    partners = ", ".join(d["partners"]["name"]) if not d["partners"].empty else ""
+    cofin = _cut(", ".join(d["cofinancers"]["name"]), 300) if not d["cofinancers"].empty else ""
+    partners = _cut(", ".join(d["partners"]["name"]), 300) if not d["partners"].empty else ""
     parts = [f"<!doctype html><html lang='{e(lg)}'><head><meta charset='utf-8'><title>{e(str(p['title']))}</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{e(str(p['title']))}</h1>",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
+from analytics.filters import Filters
 from analytics.i18n import coverage, fmt_eur, fmt_eur_short, fmt_int, fmt_pct, plural, sep, t
 from common.contract import ENVELOPE_TOLERANCE
 
@@ -39,6 +40,8 @@ def page():
     st.subheader(t("funnel_title", lg))
     fun = Q.funnels(f)
     st.caption(t("cov_funnel", lg, n=fmt_int(len(fun), lg)) if not fun.empty else t("empty", lg))
+    if not fun.empty and f != Filters(programmes=f.programmes):  # other filters set: say they do not apply here
+        st.caption(t("call_level_note", lg))
     for i, col in enumerate(st.columns(max(1, min(3, len(fun))))):
         with col:
             for row in fun.iloc[i::3].itertuples():

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, ui
 from analytics import queries as Q
-from analytics.i18n import coverage, fmt_eur, fmt_int, plural, sep, t
+from analytics.i18n import coverage, fmt_eur, fmt_int, lsep, plural, sep, t
 
 
 def page():
@@ -18,8 +18,11 @@ def page():
         return
     label = "label_fr" if lg == "fr" else "label_en"
     themed = coverage("themed", d["n"], s["n"], lg)
+    # the amounts half covers only the projects with a budget: the subtitle says how many
+    amounts = coverage("budget", Q.coverage(f)["with_total"], s["n"], lg)
     table = totals[[label, "n", "budget_eur", "fse_eur", "grant_eur"]]
-    ui.chart(charts.theme_bars(totals, lg, themed), table, "theme_totals")
+    ui.chart(charts.theme_bars(totals, lg, f"{themed}{lsep(lg)}{t('total_budget', lg).lower()}{sep(lg)}{amounts}"),
+             table, "theme_totals")
     tp = Q.theme_programme(f)
     tp["programme"] = tp["programme"].replace({Q.OTHERS: t("others", lg)})
     ui.chart(charts.theme_heatmap(tp, lg, "programme", "th_by_programme", themed), tp[[label, "programme", "n"]],

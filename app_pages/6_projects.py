@@ -2,6 +2,7 @@
 
 import html
 import math
+import re
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,14 @@ SORTS = {"budget": "budget", "title": "title", "fse": "fse_amount", "start": "ye
          "status": "status"}
 
 
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")  # Markdown's bold marks of the exported documents
+
+
+def _plain(text) -> str:
+    """A line as a reader reads it: the documents' Markdown bold marks (``**1 361 600 €**``) dropped."""
+    return _EMPHASIS.sub(r"\2", str(text)) if isinstance(text, str) else text
+
+
 def _excerpt(d: dict, kept: str, lg: str) -> None:
     """The record's lines as printed, wrapped, numbered, the lines its values were read from highlighted; every
     character escaped (a document's text is never markup)."""
@@ -23,7 +32,7 @@ def _excerpt(d: dict, kept: str, lg: str) -> None:
         return
     cited = set(int(x) for x in d["sources"]["source_line"].dropna()) if not d["sources"].empty else set()
     rows = "".join(
-        f"<div class='{'ess-cited' if n in cited else ''}'><span>{n}</span>{html.escape(str(txt)) or '&nbsp;'}</div>"
+        f"<div class='{'ess-cited' if n in cited else ''}'><span>{n}</span>{html.escape(_plain(str(txt))) or '&nbsp;'}</div>"
         for n, txt in d["excerpt"].itertuples(index=False))
     st.html("<style>.ess-ex{font-family:monospace;font-size:.82rem;line-height:1.45;white-space:pre-wrap;"
             "word-break:break-word;max-height:28rem;overflow:auto;border:1px solid #d5dae0;padding:.4rem .6rem}"
@@ -71,7 +80,8 @@ def _detail(pid: str, pk: int, lg: str) -> None:
         if d["sources"].empty:
             st.caption(kept)
         else:
-            sources = d["sources"].assign(field=d["sources"]["field"].map(lambda x: field_label(x, lg)))
+            sources = d["sources"].assign(field=d["sources"]["field"].map(lambda x: field_label(x, lg)),
+                                          raw_value=d["sources"]["raw_value"].map(_plain))
             st.dataframe(sources.rename(columns={"field": t("field", lg), "raw_value": t("raw_value", lg),
                                                       "source_line": t("line", lg)}), hide_index=True, width="stretch")
     with st.expander(t("pr_excerpt", lg), expanded=False):

@@ -121,7 +121,7 @@ def test_map_off_map_panel_and_region_pick():
 
 def test_themes_page_counts_and_theme_filter():
     at = open_page("themes")
-    assert "projets distincts : 159" in caption_text(at)
+    assert "Projets distincts : 159" in caption_text(at)
     at.multiselect(key="f_theme").set_value(["mobilite"]).run()
     assert "Sur la base de 6 projets sur 159" in caption_text(at)
 
@@ -140,7 +140,7 @@ def test_projects_detail_shows_issues_and_sources():
 def test_quality_page_severity_filter():
     at = open_page("quality")
     m = metrics(at)
-    assert m["Projets placés sur la carte"] == "98 %"
+    assert m["Projets localisés (nationaux compris)"] == "98 %"  # the map page says 153 on the map: nationals beside it
     at.multiselect(key="qu_sev").set_value(["error"]).run()
     table = at.dataframe[-1].value
     assert len(table) == 1 and "62 414" in plain(table.iloc[0]["Message"])

@@ -196,6 +196,20 @@ def test_project_sheet_is_one_printable_page(tmp_path, lang, words):
     assert "PÔLES DE COOPÉRATION" in text and ".txt" not in text
 
 
+def test_the_longest_project_sheet_still_fits_one_page(tmp_path):
+    """The project whose sheet holds the most text (long description, partners, issues) prints on one page too."""
+    from analytics import deck_render, sheet
+
+    titles = Q.source_titles()
+    details = [Q.project_detail(r.project_id, int(r.pk)) for r in Q.project_options(Filters()).itertuples()]
+    longest = max(details, key=lambda d: len(sheet.to_html(d, "fr", titles)))
+    (tmp_path / "s.pdf").write_bytes(deck_render.print_pdf(sheet.to_html(longest, "fr", titles, "Données du 30/11/2026")))
+    info = subprocess.run(["pdfinfo", str(tmp_path / "s.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages: +1$", info, re.M)
+    text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "keyword:" not in text and "tag:" not in text  # themes by name, not by the rule that gave them
+
+
 def test_built_figures_are_kept_per_content():
     """The same builder on the same data gives the figure built before; other data, another figure."""
     a = Q.fse_projects(Filters())

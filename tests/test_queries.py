@@ -248,3 +248,13 @@ def test_programme_issues_follow_the_filtered_projects(tmp_path, raw_copy, monke
     assert envelope(Filters(statuses=("funded",))) == 0      # the FSE projects: none of the PTCE
     listed = Q.issues_list(Filters(regions=("76",)), ("envelope_mismatch",))
     assert listed["message"].str.startswith("grants add up to 2 749 229").tolist() == [True]
+
+
+def test_organisations_count_the_esf_a_document_gives_as_eu_funds():
+    """A document's ESF amount is an EU fund: the 14 FSE projects' 887 735 € rank their organisations (an
+    operation's EU contribution, when given, is taken instead, never both)."""
+    orgs = Q.organisations(Filters(), "", 200)
+    assert orgs["eu_eur"].sum() == pytest.approx(887735)
+    assert (orgs["eu_eur"].fillna(0) >= orgs["fse_eur"].fillna(0)).all()
+    top = Q.organisations(Filters(programmes=("fse-2020-2021",)), "", 5)
+    assert top["eu_eur"].notna().all() and list(top["eu_eur"]) == sorted(top["eu_eur"], reverse=True)

@@ -44,8 +44,8 @@ def off_map(f: Filters) -> pd.DataFrame:
     cte, params = filtered(f)
     return db.df(f"""{cte}
         SELECT coalesce(scope, 'none') AS scope, * EXCLUDE (scope) FROM (
-            SELECT scope, count(*) AS n, coalesce(sum(total_budget_eur), 0) AS budget_eur,
-                   coalesce(sum(fse_amount_eur), 0) AS fse_eur, coalesce(sum(grant_amount_eur), 0) AS grant_eur,
+            SELECT scope, count(*) AS n, sum(total_budget_eur) AS budget_eur,  -- NULL: no amount known ('–')
+                   sum(fse_amount_eur) AS fse_eur, sum(grant_amount_eur) AS grant_eur,
                    array_to_string(min(title, 20), ' ; ') AS titles
             FROM fp WHERE scope IS NULL OR scope IN ('national', 'multi-region') GROUP BY 1) ORDER BY 1""", params)
 

@@ -12,14 +12,16 @@ from analytics.queries.base import filtered
 
 _AMOUNTS = """count(*) AS n_projects, count(DISTINCT f.prog_no) AS n_programmes, count(DISTINCT g.funder) AS n_funders,
               min(f.year_from) AS year_from, max(f.year_to) AS year_to,
-              sum(f.grant_amount_eur) AS grant_eur, sum(f.fse_amount_eur) AS fse_eur, sum(f.eu_amount_eur) AS eu_eur,
+              sum(f.grant_amount_eur) AS grant_eur, sum(f.fse_amount_eur) AS fse_eur,
+              sum(coalesce(f.eu_amount_eur, f.fse_amount_eur)) AS eu_eur,
               sum(f.total_budget_eur) AS budget_eur"""
 
 
 @cached
 def organisations(f: Filters, search: str = "", limit: int = 50) -> pd.DataFrame:
-    """The organisations leading the filtered projects, those receiving the most first (grants, then EU, then
-    budgets), with their amounts; ``search``: words of their names or their SIREN."""
+    """The organisations leading the filtered projects, those receiving the most first (grants and EU funds, then
+    budgets), with their amounts; ``search``: words of their names or their SIREN. EU funds: the EU contribution of an
+    operation, else the ESF amount a document gives (the ESF is an EU fund; never both, never twice)."""
     cte, params = filtered(f)
     needle = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return db.df(f"""{cte}
@@ -27,7 +29,7 @@ def organisations(f: Filters, search: str = "", limit: int = 50) -> pd.DataFrame
         FROM fp f JOIN organisations o USING (org_no) LEFT JOIN programmes g USING (prog_no)
         WHERE ? = '%%' OR lower(o.names) LIKE ? ESCAPE '\\' OR o.siren LIKE ? ESCAPE '\\'
         GROUP BY ALL
-        ORDER BY coalesce(sum(f.grant_amount_eur), 0) + coalesce(sum(f.eu_amount_eur), 0) DESC,
+        ORDER BY coalesce(sum(f.grant_amount_eur), 0) + coalesce(sum(coalesce(f.eu_amount_eur, f.fse_amount_eur)), 0) DESC,
                  coalesce(sum(f.total_budget_eur), 0) DESC, o.name LIMIT ?""", params + [needle, needle, needle, limit])
 
 
