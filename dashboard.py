@@ -36,6 +36,16 @@ def _init_from_url() -> None:
     st.session_state["_init"] = True
 
 
+def _known(key: str, known, url: str) -> None:
+    """Keep the widget's values that exist in this warehouse; a value from a link that does not is said (once: the
+    state is clean afterwards)."""
+    had = st.session_state.get(key, [])
+    kept = [v for v in had if v in known]
+    if len(kept) < len(had):
+        st.session_state.setdefault("_url_notes", []).append(url)
+    st.session_state[key] = kept
+
+
 def _apply_pending() -> None:
     """Pages ask for filter changes (e.g. a click on the map) through '_pending'; applied before widgets exist."""
     pending = st.session_state.pop("_pending", None)
@@ -75,15 +85,15 @@ def sidebar() -> Filters:
         st.header(t("filters", lg))
         progs = Q.programmes()
         names = dict(zip(progs["programme_id"], progs["name"]))
-        st.session_state["f_prog"] = [p for p in st.session_state.get("f_prog", []) if p in names]
+        _known("f_prog", names, "prog")
         st.multiselect(t("f_programme", lg), list(names), format_func=lambda p: names[p], key="f_prog",
                        placeholder=t("all", lg))
-        st.session_state["f_status"] = [s for s in st.session_state.get("f_status", []) if s in STATUSES]
+        _known("f_status", STATUSES, "status")
         st.multiselect(t("f_status", lg), list(STATUSES), format_func=lambda s: t(f"status_{s}", lg), key="f_status",
                        placeholder=t("all", lg))
         regs = Q.regions()
         reg_names = dict(zip(regs["region_code"], regs["name"]))
-        st.session_state["f_reg"] = [r for r in st.session_state.get("f_reg", []) if r in reg_names]
+        _known("f_reg", reg_names, "reg")
         st.multiselect(t("f_region", lg), list(reg_names), format_func=lambda r: reg_names[r], key="f_reg",
                        placeholder=t("all", lg))
         deps = Q.departments()
@@ -95,12 +105,12 @@ def sidebar() -> Filters:
                        placeholder=t("all", lg))
         th = Q.themes()
         th_names = dict(zip(th["theme_id"], th["label_fr" if lg == "fr" else "label_en"]))
-        st.session_state["f_theme"] = [x for x in st.session_state.get("f_theme", []) if x in th_names]
+        _known("f_theme", th_names, "theme")
         st.multiselect(t("f_theme", lg), list(th_names), format_func=lambda x: th_names[x], key="f_theme",
                        placeholder=t("all", lg))
         orgs = Q.org_options(tuple(st.session_state.get("f_org", [])))
         org_names = dict(zip(orgs["org_id"], orgs["name"]))
-        st.session_state["f_org"] = [o for o in st.session_state.get("f_org", []) if o in org_names]
+        _known("f_org", org_names, "org")
         st.multiselect(t("f_org", lg), list(org_names), format_func=lambda o: org_names[o], key="f_org",
                        placeholder=t("all", lg))
         rng = Q.ranges()
@@ -166,6 +176,9 @@ def main() -> None:
     ui.chrome(lg)
     # The URL carries the filters on every page (navigation clears query parameters; we set them again).
     wanted = {**f.to_query(), **({"lang": lg} if lg != "fr" else {})}
+    shown = st.session_state.get("pr_goto") or st.session_state.get("pr_pick")
+    if nav.url_path == "projects" and shown:  # the project shown on the Projects page: a link to share
+        wanted["pid"] = str(shown)[:200]
     current = {k: st.query_params.get_all(k) if isinstance(v, list) else st.query_params.get(k)
                for k, v in wanted.items()}
     if current != wanted or set(st.query_params.keys()) != set(wanted):

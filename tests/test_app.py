@@ -259,3 +259,17 @@ def test_sources_page_lists_every_file_with_its_title():
     assert "lauréats : 14 annoncés / 14 lus" in holds and "laureates" not in holds
     at.switch_page(PAGES["sources"]).run()
     assert not at.exception
+
+
+def test_a_link_names_the_project_shown_and_unknown_codes_are_said():
+    """The Projects page writes the project shown to the URL (a link to share); a link with codes this warehouse
+    does not know keeps the others and says which parameters it dropped."""
+    at = open_page("projects")
+    pick = at.selectbox(key="pr_pick")
+    other = pick.options[3]
+    pick.select_index(3).run()
+    assert not at.exception
+    assert at.session_state["pr_pick"] == at.query_params["pid"] and other
+    at = open_page("overview", reg=["76", "zz"])
+    assert list(at.session_state["f_reg"]) == ["76"]
+    assert any("reg" in i.value for i in at.info)
