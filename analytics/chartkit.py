@@ -123,21 +123,6 @@ def shorts(texts, n: int = 40) -> list[str]:
     return out
 
 
-def wrap(text, width: int = 45, lines: int = 2) -> str:
-    """Words wrapped onto at most ``lines`` lines of ``width`` characters (``<br>``), the last one shortened."""
-    words, rows, row = str(text).split(), [], ""
-    for w in words:
-        if row and len(row) + 1 + len(w) > width:
-            rows.append(row)
-            row = w
-        else:
-            row = f"{row} {w}".strip()
-    rows.append(row)
-    if len(rows) > lines:
-        rows = rows[:lines - 1] + [short(" ".join(rows[lines - 1:]), width)]
-    return "<br>".join(rows)
-
-
 def eur_hover(var: str, lang: str) -> str:
     """A euro amount in a hover label, formatted by Plotly with the layout's separators (no Python per point)."""
     return f"%{{{var}:,.0f}} €" if lang == "fr" else f"€%{{{var}:,.0f}}"

@@ -11,9 +11,10 @@ from analytics.i18n import fmt_eur, fmt_int, plural, t
 
 
 # -- overview -----------------------------------------------------------------------------------------------
-def _lab(labels):
-    """Labels as a dict (a kept figure's key) or a function: a function of the key either way."""
-    return (lambda k: labels.get(k, str(k))) if isinstance(labels, dict) else labels
+def _lab(labels: dict | None):
+    """A key's label: ``labels`` is a dict (part of a kept figure's key, where a function could not be), the key
+    itself when it has none."""
+    return lambda k: (labels or {}).get(k, str(k))
 
 
 @kept
@@ -39,14 +40,14 @@ def funnel(row, lang: str) -> go.Figure:
 
 
 @kept
-def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, color_labels=None,
+def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, color_labels: dict | None = None,
                    subtitle: str = "") -> go.Figure:
     """Counts per category (``x``, shortened on the axis, whole in the hover), stacked by ``color``."""
     names = list(dict.fromkeys(df[x]))
     label = dict(zip(names, shorts(names, 45)))
     fig = go.Figure()
     for i, (key, sub) in enumerate(df.groupby(color, sort=False)):
-        fig.add_trace(go.Bar(name=_lab(color_labels)(key) if color_labels else str(key), y=sub[x].map(label), x=sub["n"],
+        fig.add_trace(go.Bar(name=_lab(color_labels)(key), y=sub[x].map(label), x=sub["n"],
                              orientation="h", marker_color=PALETTE[i % len(PALETTE)], customdata=sub[x],
                              hovertemplate="%{customdata}<br>%{x:,d}<extra>%{fullData.name}</extra>"))
     fig = layout(fig, title, lang, height=max(360, 190 + 24 * len(names)), subtitle=subtitle)
@@ -58,13 +59,13 @@ def stacked_counts(df: pd.DataFrame, x: str, color: str, title: str, lang: str, 
 
 # -- budgets ------------------------------------------------------------------------------------------------
 @kept
-def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: str = "") -> go.Figure:
+def budget_histogram(df: pd.DataFrame, log: bool, lang: str, group_labels: dict, subtitle: str = "") -> go.Figure:
     fig = go.Figure()
     for i, (grp, sub) in enumerate(df.groupby("grp", sort=False)):
         centres = (sub["x0"] + sub["x1"]) / 2
         widths = sub["x1"] - sub["x0"]
         labels = [f"{fmt_eur(a, lang)} – {fmt_eur(b, lang)}" for a, b in zip(sub["lo_eur"], sub["hi_eur"])]
-        full = str(_lab(group_label)(grp))
+        full = str(_lab(group_labels)(grp))
         fig.add_trace(go.Bar(x=centres, y=sub["n"], width=widths, name=shorts([full], 38)[0], customdata=labels,
                              marker_color=PALETTE[i % len(PALETTE)], hovertext=[full] * len(sub),
                              hovertemplate="%{hovertext}<br>%{customdata}<br>%{y:,d}<extra></extra>"))
@@ -90,11 +91,11 @@ def _log_axis(df: pd.DataFrame, lang: str) -> dict:
 
 
 @kept
-def budget_box(df: pd.DataFrame, log: bool, lang: str, group_label, subtitle: str = "") -> go.Figure:
+def budget_box(df: pd.DataFrame, log: bool, lang: str, group_labels: dict, subtitle: str = "") -> go.Figure:
     """Boxes from quartiles computed in SQL (no raw points are sent); groups shortened on the axis, whole in the
     hover."""
     fig = go.Figure()
-    full = [str(_lab(group_label)(g)) for g in df["grp"]]
+    full = [str(_lab(group_labels)(g)) for g in df["grp"]]
     for i, (row, name, whole) in enumerate(zip(df.itertuples(), shorts(full, 32), full)):
         fig.add_trace(go.Box(name=name, y=[name], q1=[row.q1], median=[row.median], q3=[row.q3],
                              lowerfence=[row.min], upperfence=[row.max], orientation="h",
@@ -272,14 +273,14 @@ def theme_heatmap(df: pd.DataFrame, lang: str, column: str = "region", title_key
 
 # -- quality ------------------------------------------------------------------------------------------------
 @kept
-def issues_bars(df: pd.DataFrame, lang: str, rule_label, subtitle: str = "") -> go.Figure:
+def issues_bars(df: pd.DataFrame, lang: str, rule_labels: dict, subtitle: str = "") -> go.Figure:
     colors = {"error": FLAG, "warning": PALETTE[1], "info": PALETTE[4]}
     fig = go.Figure()
     for sev in ("error", "warning", "info"):
         sub = df[df["severity"] == sev]
         if sub.empty:
             continue
-        fig.add_trace(go.Bar(y=[_lab(rule_label)(r) for r in sub["rule"]], x=sub["n"], orientation="h",
+        fig.add_trace(go.Bar(y=[_lab(rule_labels)(r) for r in sub["rule"]], x=sub["n"], orientation="h",
                              name=t(f"sev_{sev}", lang), marker_color=colors[sev],
                              hovertemplate="%{y}<br>%{x:,d}<extra>%{fullData.name}</extra>"))
     fig = layout(fig, t("qu_by_rule", lang), lang, height=190 + 28 * max(1, df["rule"].nunique()), subtitle=subtitle)

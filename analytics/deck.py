@@ -142,7 +142,7 @@ def _chart_slides(f: Filters, lang: str, s: dict, cov: dict, common: str, rule_l
         bins = hist.groupby(["x0", "lo_eur", "hi_eur"], as_index=False)["n"].sum().sort_values("x0")
         cats = [f"{fmt_eur_short(a, lang)} – {fmt_eur_short(b, lang)}" for a, b in zip(bins["lo_eur"], bins["hi_eur"])]
         out.append(Slide(title=t("bu_title", lang), chart=charts.budget_histogram(
-                             hist, True, lang, lambda g: t("others", lang) if g == Q.OTHERS else str(g), with_budget),
+                             hist, True, lang, {Q.OTHERS: t("others", lang)}, with_budget),
                          native=Native("column", cats, [(t("n_projects", lang), [int(x) for x in bins["n"]])],
                                        title=t("bu_hist", lang), value_title=t("n_projects", lang),
                                        category_title=t("budget", lang), whole=True),

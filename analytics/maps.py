@@ -20,9 +20,8 @@ GEO_DIR = Path(__file__).resolve().parent.parent / "static" / "geo"
 GEO_URL = {"region": "app/static/geo/regions.geojson", "department": "app/static/geo/departments.geojson"}
 # Plotly's SVG maps ask for a base map (world_110m.json) from a CDN even when it draws none: ours is an empty one
 TOPOJSON_URL = "app/static/topojson/"
-# Overseas regions shown as insets: code -> (centre lat, lon, zoom)
-OVERSEAS = {"01": (16.2, -61.55, 7.2), "02": (14.65, -61.0, 8.0), "03": (4.0, -53.1, 5.2),
-            "04": (-21.13, 55.53, 7.6), "06": (-12.82, 45.15, 8.6)}
+# The overseas regions, drawn in a strip under the main map
+OVERSEAS = ("01", "02", "03", "04", "06")
 
 
 # -- choropleth ----------------------------------------------------------------------------------------------------
@@ -40,7 +39,8 @@ MAP_SCALE = [[0.0, "#ececec"], [1e-9, "#deebf7"], [0.25, "#9ecae1"], [0.5, "#429
 
 @lru_cache(maxsize=64)
 def _features(level: str, codes: tuple[str, ...] | None) -> dict:
-    """The boundary file, or only the features of ``codes``: an inset carries its own shapes, not the country's."""
+    """The boundary file, or only the features of ``codes``: an overseas map carries its own shapes, not the
+    country's."""
     g = geojson(level)
     if codes is None:
         return g
@@ -82,17 +82,16 @@ def view_of(level: str, codes: tuple[str, ...], height: int = 600) -> tuple[tupl
 @kept
 def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str, *, center=(46.6, 2.4),
                zoom: float = 4.75, height: int = 600, show_scale: bool = True, zmax: float | None = None,
-               only: tuple[str, ...] | None = None, scale_title: str = "", subtitle: str = "",
-               inline: bool = True) -> go.Figure:
+               scale_title: str = "", subtitle: str = "", inline: bool = True) -> go.Figure:
     """Offline choropleth (no tile server): white background and our own boundaries — carried in the figure
-    (``inline``: images, the deck; ``only``: just these shapes) or named by their local URL (the app). Zero is light
-    grey; the colour bar names the measure."""
+    (``inline``: images, the deck) or named by their local URL (the app). Zero is light grey; the colour bar names the
+    measure."""
     code = "region_code" if level == "region" else "department_code"
     values = df[measure].astype(float)
     text = [fmt_int(v, lang) if measure == "n" else fmt_eur(v, lang) for v in values]
     top = zmax if zmax is not None else max(1.0, float(values.max() or 1))
     fig = go.Figure(go.Choroplethmap(
-        geojson=_features(level, only) if inline else GEO_URL[level], featureidkey="properties.code",
+        geojson=_features(level, None) if inline else GEO_URL[level], featureidkey="properties.code",
         locations=df[code], z=values, colorscale=MAP_SCALE, zmin=0, zmax=top,
         marker={"line": {"width": 0.6, "color": "white"}}, customdata=list(zip(df["name"], text)),
         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>", showscale=show_scale,
@@ -104,17 +103,6 @@ def choropleth(df: pd.DataFrame, level: str, measure: str, lang: str, title: str
                       margin={"l": 0, "r": 0, "t": (40 if title else 0) + (22 if subtitle else 0), "b": 0}, height=height,
                       separators=plotly_separators(lang), clickmode="event+select")
     return fig
-
-
-def overseas_inset(df: pd.DataFrame, code: str, level: str, measure: str, lang: str, zmax: float,
-                   inline: bool = True) -> go.Figure:
-    lat, lon, zoom = OVERSEAS[code]
-    reg_col = "region_code"
-    sub = df[df[reg_col] == code] if reg_col in df else df
-    name = sub["name"].iloc[0] if level == "region" and len(sub) else ""
-    codes = tuple(sub["region_code" if level == "region" else "department_code"])
-    return choropleth(sub, level, measure, lang, name, center=(lat, lon), zoom=zoom - 0.6, height=170,
-                      show_scale=False, zmax=zmax, only=codes, inline=inline)
 
 
 @kept

@@ -21,17 +21,18 @@ def page():
         col.metric(f"{t('projects_n', lg).capitalize()} {t(label, lg)}", fmt_pct(share, lg, 0),
                    help=f"{cov[key]} / {cov['n']}")
         col.progress(share)
-    docs = Q.documents()
+    files = Q.source_files().sort_values("source_file")
+    docs = files[["title", "family", "profile", "status", "n_records", "announced_found", "n_read_errors",
+                  "skip_reason", "source_file"]]
     st.subheader(t("qu_documents", lg), help=t("qu_documents_help", lg))
     # the document's own title first, its family and what it announces in words, the stored file's name last
-    shown = docs.assign(status=docs["status"].map({"read": t("doc_loaded", lg), "loaded": t("doc_loaded", lg),
-                                                   "skipped": t("doc_skipped", lg)}),
+    shown = docs.assign(status=docs["status"].map({"loaded": t("doc_loaded", lg), "skipped": t("doc_skipped", lg)}),
                         family=[ui.source_kind(a, b, lg) for a, b in zip(docs["family"], docs["profile"])],
                         announced_found=[ui.counts_text(c, lg) for c in docs["announced_found"]]).drop(columns="profile")
     st.dataframe(shown.rename(columns={
         "source_file": t("doc_file", lg), "title": t("doc_title", lg), "family": t("doc_family", lg),
         "status": t("doc_status", lg), "n_records": t("doc_records", lg), "announced_found": t("doc_announced", lg),
-        "n_errors": t("doc_errors", lg), "skip_reason": t("doc_reason", lg)}), hide_index=True, width="stretch")
+        "n_read_errors": t("doc_errors", lg), "skip_reason": t("doc_reason", lg)}), hide_index=True, width="stretch")
     by_rule = Q.issues_by_rule(f)
     if by_rule.empty:
         st.success(t("qu_none", lg))

@@ -63,9 +63,9 @@ def test_funnel_keeps_each_calls_own_stages():
 
 def test_budget_histogram_and_box_from_sql_aggregates():
     h = Q.budget_histogram(Filters(), True, "programme")
-    fig = charts.budget_histogram(h, True, "fr", str)
+    fig = charts.budget_histogram(h, True, "fr", {})
     assert sum(sum(t.y) for t in fig.data) == 28
-    box = charts.budget_box(Q.budget_quartiles(Filters(), "programme"), True, "fr", str)
+    box = charts.budget_box(Q.budget_quartiles(Filters(), "programme"), True, "fr", {})
     assert {round(t.median[0]) for t in box.data} == {136097, 812978}
 
 

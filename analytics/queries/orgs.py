@@ -71,7 +71,8 @@ def org_options(selected: tuple[str, ...] = (), limit: int = 300) -> pd.DataFram
 @cached
 def source_files() -> pd.DataFrame:
     """Every input file: its family or profile, its own title, what it holds against what it announces, when it was
-    put in its folder, its SHA-256 and its issues."""
+    put in its folder, its SHA-256 and its issues (``n_read_errors``: those saying it could not be read whole). The
+    Sources page, the Data quality page's documents and the deck's sources read it."""
     return db.df("""
         SELECT d.source_file, coalesce(d.title, d.source_file) AS title, d.family, d.profile, d.status, d.n_records,
                d.n_rows, (SELECT list({'what': c.what, 'announced': c.announced, 'found': c.found} ORDER BY c.what)
@@ -79,7 +80,9 @@ def source_files() -> pd.DataFrame:
                d.modified_at, d.sha256, d.encoding, d.skip_reason,
                count(q.issue_id) FILTER (WHERE q.severity = 'error') AS n_errors,
                count(q.issue_id) FILTER (WHERE q.severity = 'warning') AS n_warnings,
-               count(q.issue_id) FILTER (WHERE q.severity = 'info') AS n_infos
+               count(q.issue_id) FILTER (WHERE q.severity = 'info') AS n_infos,
+               count(q.issue_id) FILTER (WHERE q.severity = 'error' AND q.category IN ('extraction', 'import'))
+                   AS n_read_errors
         FROM source_documents d LEFT JOIN quality_issues q ON q.source_file = d.source_file
         GROUP BY ALL ORDER BY d.status DESC, d.family NULLS LAST, d.source_file""")
 

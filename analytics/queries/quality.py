@@ -92,17 +92,3 @@ def extraction_errors() -> dict:
                  FROM quality_issues""").iloc[0]
     skipped = db.df("SELECT count(*) AS n FROM source_documents WHERE status = 'skipped'").iloc[0]["n"]
     return {"n_errors": int(row["n_errors"]), "n_files": int(row["n_files"]), "n_skipped": int(skipped)}
-
-
-@cached
-def documents() -> pd.DataFrame:
-    """Every input file: its family, title, records read against those it announces, its extraction errors, or why
-    it was skipped."""
-    return db.df("""
-        SELECT coalesce(d.title, d.source_file) AS title, d.family, d.profile, d.status, d.n_records,
-               (SELECT list({'what': c.what, 'announced': c.announced, 'found': c.found} ORDER BY c.what)
-                FROM document_counts c WHERE c.source_file = d.source_file) AS announced_found,
-               (SELECT count(*) FROM quality_issues q WHERE q.source_file = d.source_file AND q.severity = 'error'
-                  AND q.category IN ('extraction', 'import')) AS n_errors,
-               d.skip_reason, d.source_file
-        FROM source_documents d ORDER BY d.status DESC, d.source_file""")
